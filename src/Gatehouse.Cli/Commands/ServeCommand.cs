@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Gatehouse.Server.Hosting;
+using Gatehouse.Server.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Cli.Commands;
+
+/// <summary><c>gatehouse serve [--config FILE] [--server NAME]</c>: runs one server until SIGINT or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "Organization configuration file (YAML). Without it, the built-in default: 127.0.0.1:2525, domain localhost, spool in ./data." };
+        var server = new Option<string?>("--server") { Description = "Which server of the configuration this process is (needed when it lists several)." };
+        var cmd = new Command("serve", "Run the SMTP server.") { config, server };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var cfg = ConfigLoading.Load(parse.GetValue(config));
+            if (cfg is null) return ExitCodes.Usage;
+            var name = parse.GetValue(server);
+            var me = cfg.FindServer(name);
+            if (me is null)
+            {
+                Console.Error.WriteLine(name is null
+                    ? $"gatehouse: the configuration lists {cfg.Servers.Count} servers; say which with --server ({string.Join(", ", cfg.Servers.Select(s => s.Name))})"
+                    : $"gatehouse: no server named '{name}' in the configuration ({string.Join(", ", cfg.Servers.Select(s => s.Name))})");
+                return ExitCodes.Usage;
+            }
+            using var loggers = LoggingSetup.Create(cfg.Logging);
+            var logger = loggers.CreateLogger("Gatehouse");
+            GatehouseServer host;
+            try
+            {
+                host = await GatehouseServer.StartAsync(cfg, me, loggers);
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                logger.LogCritical("cannot start: {Reason}", e.Message);
+                return ExitCodes.Failure;
+            }
+            var stop = new TaskCompletionSource();
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+            using var reg = ct.Register(() => stop.TrySetResult());
+            await stop.Task;
+            await host.DisposeAsync();
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

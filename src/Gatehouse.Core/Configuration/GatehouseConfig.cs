@@ -1,0 +1,83 @@
+using System.Net;
+
+namespace Gatehouse.Core.Configuration;
+
+/// <summary>The role of an SMTP listener.</summary>
+public enum ListenerRole
+{
+    /// <summary>Port 25 style: mail from other MTAs; STARTTLS and AUTH optional.</summary>
+    Inbound,
+
+    /// <summary>Port 587 style (RFC 6409): AUTH, and so STARTTLS, required before MAIL.</summary>
+    Submission,
+
+    /// <summary>Port 465 style (RFC 8314): TLS from the first byte, AUTH required before MAIL.</summary>
+    ImplicitTls,
+}
+
+/// <summary>What to do with a bare CR or LF in message content (see the smuggling notes in docs/configuration.md).</summary>
+public enum BareLineEndings
+{
+    Reject,
+    Normalize,
+}
+
+/// <summary>How the spool makes a message durable before 250.</summary>
+public enum SpoolSync
+{
+    Syncfs,
+    Fsync,
+}
+
+/// <summary>One SMTP listener: where it binds and what it is for.</summary>
+public sealed record ListenerConfig(string Name, IPAddress Address, int Port, ListenerRole Role, int Line);
+
+/// <summary>TLS certificate and key files (PEM); absent means a generated self-signed certificate.</summary>
+public sealed record TlsConfig(string? CertificateFile, string? KeyFile);
+
+/// <summary>The admin HTTP endpoint (metrics, health); null when disabled.</summary>
+public sealed record AdminConfig(IPAddress Address, int Port);
+
+/// <summary>One server of the organization.</summary>
+public sealed record ServerConfig(
+    string Name,
+    string Hostname,
+    string DataDirectory,
+    IReadOnlyList<ListenerConfig> Listeners,
+    TlsConfig Tls,
+    AdminConfig? Admin);
+
+/// <summary>An SMTP AUTH user and the salted hash of their password.</summary>
+public sealed record UserConfig(string Name, string PasswordHash);
+
+/// <summary>Protocol limits that protect the server from clients, shared by every listener.</summary>
+public sealed record SmtpLimits(
+    long MaxMessageSize,
+    int MaxRecipients,
+    int LineLength,
+    TimeSpan CommandTimeout,
+    TimeSpan DataTimeout,
+    int MaxConnections,
+    int MaxConnectionsPerClient,
+    int MaxErrors,
+    BareLineEndings BareLineEndings,
+    TimeSpan ShutdownGrace);
+
+/// <summary>Logging destination settings.</summary>
+public sealed record LoggingConfig(string Level, string Format);
+
+/// <summary>The whole configuration: an immutable snapshot, validated before anyone sees it.</summary>
+public sealed record GatehouseConfig(
+    string OrganizationName,
+    IReadOnlyList<string> AcceptedDomains,
+    IReadOnlyList<ServerConfig> Servers,
+    IReadOnlyList<UserConfig> Users,
+    SmtpLimits Limits,
+    SpoolSync SpoolSync,
+    LoggingConfig Logging,
+    string? SourceFile)
+{
+    /// <summary>Picks the server this process is; with one server the name may be omitted.</summary>
+    public ServerConfig? FindServer(string? name) =>
+        name is null ? (Servers.Count == 1 ? Servers[0] : null) : Servers.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+}

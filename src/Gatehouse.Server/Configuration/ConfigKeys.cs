@@ -1,0 +1,57 @@
+namespace Gatehouse.Server.Configuration;
+
+/// <summary>One configuration key: its path, its default as written in YAML, and what it means.</summary>
+/// <remarks>Declared once here; the loader reads keys through these declarations and docs/configuration.md is checked against them.</remarks>
+public sealed record ConfigKey(string Path, string Default, string Description)
+{
+    /// <summary>The key's own name: the last segment of <see cref="Path"/>.</summary>
+    public string Name => Path[(Path.LastIndexOf('.') + 1)..];
+}
+
+/// <summary>Every configuration key Gatehouse knows.</summary>
+public static class ConfigKeys
+{
+    public static readonly ConfigKey OrganizationName = new("organization.name", "Gatehouse", "Name of the organization, shown in reports.");
+    public static readonly ConfigKey AcceptedDomains = new("accepted_domains", "[localhost]", "Domains this organization receives mail for; RCPT for any other domain is refused with 550 5.7.1.");
+
+    public static readonly ConfigKey Servers = new("servers", "one server named 'gatehouse'", "The servers of the organization; `serve --server NAME` picks one.");
+    public static readonly ConfigKey ServerName = new("servers.name", "(required)", "Unique name of the server, used by `--server`.");
+    public static readonly ConfigKey ServerHostname = new("servers.hostname", "the machine's host name", "Name in the SMTP greeting, EHLO reply and Received header.");
+    public static readonly ConfigKey ServerDataDirectory = new("servers.data_directory", "./data", "Where the spool, TLS material and logs of this server live; relative paths are relative to the configuration file.");
+    public static readonly ConfigKey Listeners = new("servers.listeners", "inbound on 127.0.0.1:2525", "SMTP listeners of the server.");
+    public static readonly ConfigKey ListenerName = new("servers.listeners.name", "the role", "Name of the listener, shown in logs and the spool.");
+    public static readonly ConfigKey ListenerAddress = new("servers.listeners.address", "127.0.0.1", "IPv4 or IPv6 address to bind (0.0.0.0 or :: for all).");
+    public static readonly ConfigKey ListenerPort = new("servers.listeners.port", "(required)", "TCP port, 1-65535.");
+    public static readonly ConfigKey ListenerRole = new("servers.listeners.role", "inbound", "inbound (port 25 style), submission (587 style: AUTH required before MAIL) or implicit_tls (465 style: TLS from the first byte, AUTH required).");
+    public static readonly ConfigKey TlsCertificate = new("servers.tls.certificate", "(generated)", "PEM certificate chain file. Without it a self-signed certificate is generated once and kept in the data directory.");
+    public static readonly ConfigKey TlsKey = new("servers.tls.key", "(generated)", "PEM private key file for the certificate.");
+    public static readonly ConfigKey AdminAddress = new("servers.admin.address", "127.0.0.1", "Address of the admin HTTP endpoint (/healthz, /metrics).");
+    public static readonly ConfigKey AdminPort = new("servers.admin.port", "(none: admin endpoint off)", "Port of the admin HTTP endpoint.");
+
+    public static readonly ConfigKey Users = new("users", "[]", "SMTP AUTH users. AUTH is offered only under TLS and only when there are users.");
+    public static readonly ConfigKey UserName = new("users.name", "(required)", "Login name.");
+    public static readonly ConfigKey UserPasswordHash = new("users.password_hash", "(required)", "Salted hash made by `gatehouse hash-password`; never a clear-text password.");
+
+    public static readonly ConfigKey MaxMessageSize = new("smtp.max_message_size", "35MiB", "Largest message accepted, in octets (suffixes KB, MB, KiB, MiB). Advertised in EHLO SIZE; larger is 552 5.3.4.");
+    public static readonly ConfigKey MaxRecipients = new("smtp.max_recipients", "1000", "Recipients per message; more get 452 4.5.3.");
+    public static readonly ConfigKey LineLength = new("smtp.line_length", "2048", "Longest command or content line, CRLF included. A longer command gets 500 5.5.2; a message with a longer line gets 550 5.6.0.");
+    public static readonly ConfigKey CommandTimeout = new("smtp.command_timeout", "5m", "Time to wait for the next command (suffixes s, m, h).  Then 421 4.4.2 and close.");
+    public static readonly ConfigKey DataTimeout = new("smtp.data_timeout", "5m", "Time to wait for the next block of message content. Then 421 4.4.2 and close; the partial message is dropped.");
+    public static readonly ConfigKey MaxConnections = new("smtp.max_connections", "1000", "SMTP connections open at once, all listeners together; more get 421 4.7.0.");
+    public static readonly ConfigKey MaxConnectionsPerClient = new("smtp.max_connections_per_client", "50", "Connections open at once from one client IP address; more get 421 4.7.0.");
+    public static readonly ConfigKey MaxErrors = new("smtp.max_errors", "20", "Error replies (4xx and 5xx) in one session before the server says 421 4.7.0 and closes.");
+    public static readonly ConfigKey BareLineEndings = new("smtp.bare_line_endings", "reject", "reject: a message containing a CR or LF that is not part of CRLF is refused with 550 5.6.11; normalize: each becomes CRLF. Either way only CRLF.CRLF ends DATA.");
+    public static readonly ConfigKey ShutdownGrace = new("smtp.shutdown_grace", "10s", "On shutdown, how long sessions in the middle of a message may take to finish before they are cut.");
+
+    public static readonly ConfigKey SpoolSync = new("spool.sync", "syncfs", "syncfs: group commit, one syncfs(2) for all messages finished together (Linux); fsync: fsync(2) of each file and the queue directory.");
+
+    public static readonly ConfigKey LogLevel = new("logging.level", "information", "trace, debug, information, warning, error or critical.");
+    public static readonly ConfigKey LogFormat = new("logging.format", "text", "text (one line per event) or json (one JSON object per line).");
+
+    /// <summary>All keys, in the order of the documentation.</summary>
+    public static IReadOnlyList<ConfigKey> All { get; } = typeof(ConfigKeys)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(ConfigKey))
+        .Select(f => (ConfigKey)f.GetValue(null)!)
+        .ToArray();
+}

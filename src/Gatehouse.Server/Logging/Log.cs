@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Server.Logging;
+
+/// <summary>Every log event of the server, with a stable numeric id (ranges: 1xxx host, 2xxx SMTP, 3xxx spool).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Gatehouse {Version} server {Server} starting; configuration {Config}")]
+    public static partial void Starting(ILogger logger, string version, string server, string config);
+
+    [LoggerMessage(1001, LogLevel.Information, "Listening for SMTP on {Endpoint} ({Listener}, role {Role})")]
+    public static partial void Listening(ILogger logger, IPEndPoint endpoint, string listener, string role);
+
+    [LoggerMessage(1002, LogLevel.Information, "Admin endpoint on http://{Endpoint}")]
+    public static partial void AdminListening(ILogger logger, string endpoint);
+
+    [LoggerMessage(1003, LogLevel.Information, "Stopping: no new connections; sessions in a message have {Grace} to finish")]
+    public static partial void Stopping(ILogger logger, TimeSpan grace);
+
+    [LoggerMessage(1004, LogLevel.Information, "Stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(1005, LogLevel.Warning, "TLS certificate could not be loaded; STARTTLS and AUTH are off: {Reason}")]
+    public static partial void NoCertificate(ILogger logger, string reason);
+
+    [LoggerMessage(2000, LogLevel.Information, "session client={Client} listener={Listener} helo={Helo} tls={Tls} auth={Auth} from={From} rcpts={Recipients} size={Size} queued={QueueIds} result=\"{Result}\" duration={DurationMs}ms")]
+    public static partial void SessionSummary(ILogger logger, string client, string listener, string helo, string tls, string auth, string from, int recipients, long size, string queueIds, string result, long durationMs);
+
+    [LoggerMessage(2001, LogLevel.Information, "queued {QueueId} from={From} rcpts={Recipients} size={Size} client={Client}")]
+    public static partial void MessageQueued(ILogger logger, string queueId, string from, int recipients, long size, string client);
+
+    [LoggerMessage(2002, LogLevel.Information, "refused connection from {Client}: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string client, string reason);
+
+    [LoggerMessage(2003, LogLevel.Debug, "TLS handshake with {Client} failed: {Reason}")]
+    public static partial void TlsFailed(ILogger logger, string client, string reason);
+
+    [LoggerMessage(2004, LogLevel.Error, "session with {Client} failed")]
+    public static partial void SessionFailed(ILogger logger, string client, Exception e);
+
+    [LoggerMessage(3000, LogLevel.Information, "spool {Root}: {Queued} messages queued, {Dropped} unacknowledged partial messages removed, {Corrupt} damaged files moved to corrupt/; sync {Method}")]
+    public static partial void SpoolRecovered(ILogger logger, string root, int queued, int dropped, int corrupt, string method);
+
+    [LoggerMessage(3001, LogLevel.Error, "could not store message {QueueId}; the client was told 451")]
+    public static partial void StoreFailed(ILogger logger, string queueId, Exception e);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Gatehouse.Server.Smtp;
+
+/// <summary>Counts open SMTP connections in total and per client address, and refuses those over the limits.</summary>
+public sealed class ConnectionLimiter(int maxTotal, int maxPerClient)
+{
+    private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
+    private int _total;
+
+    public int Open => Volatile.Read(ref _total);
+
+    public enum Verdict
+    {
+        Accepted,
+        TooManyTotal,
+        TooManyFromClient,
+    }
+
+    public Verdict TryAcquire(IPAddress client)
+    {
+        if (Interlocked.Increment(ref _total) > maxTotal)
+        {
+            Interlocked.Decrement(ref _total);
+            return Verdict.TooManyTotal;
+        }
+        var n = _perClient.AddOrUpdate(client, 1, static (_, c) => c + 1);
+        if (n > maxPerClient)
+        {
+            Release(client);
+            return Verdict.TooManyFromClient;
+        }
+        return Verdict.Accepted;
+    }
+
+    public void Release(IPAddress client)
+    {
+        Interlocked.Decrement(ref _total);
+        while (true)
+        {
+            if (!_perClient.TryGetValue(client, out var c)) return;
+            if (c <= 1)
+            {
+                if (_perClient.TryRemove(new KeyValuePair<IPAddress, int>(client, c))) return;
+            }
+            else if (_perClient.TryUpdate(client, c - 1, c))
+            {
+                return;
+            }
+        }
+    }
+}

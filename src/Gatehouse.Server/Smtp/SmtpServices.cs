@@ -1,0 +1,63 @@
+using System.Security.Cryptography.X509Certificates;
+using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Policy;
+using Gatehouse.Core.Queue;
+using Gatehouse.Core.Security;
+using Gatehouse.Server.Hosting;
+using Gatehouse.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Server.Smtp;
+
+/// <summary>What every SMTP connection of a server shares: the configuration snapshot, the spool and the counters.</summary>
+public sealed class SmtpServices
+{
+    private readonly Dictionary<string, string> _users;
+
+    public SmtpServices(GatehouseConfig config, ServerConfig server, MessageSpool spool, X509Certificate2? certificate, ILogger logger, ServerMetrics metrics, TimeProvider time)
+    {
+        Config = config;
+        Server = server;
+        Spool = spool;
+        Certificate = certificate;
+        Logger = logger;
+        Metrics = metrics;
+        Time = time;
+        Limiter = new ConnectionLimiter(config.Limits.MaxConnections, config.Limits.MaxConnectionsPerClient);
+        Recipients = new RecipientAcceptance(config.AcceptedDomains);
+        QueueIds = new QueueIdGenerator(time, Random.Shared.Next());
+        _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
+    }
+
+    public GatehouseConfig Config { get; }
+
+    public ServerConfig Server { get; }
+
+    public SmtpLimits Limits => Config.Limits;
+
+    public MessageSpool Spool { get; }
+
+    public X509Certificate2? Certificate { get; }
+
+    public ILogger Logger { get; }
+
+    public ServerMetrics Metrics { get; }
+
+    public TimeProvider Time { get; }
+
+    public ConnectionLimiter Limiter { get; }
+
+    public RecipientAcceptance Recipients { get; }
+
+    public QueueIdGenerator QueueIds { get; }
+
+    public bool HasUsers => _users.Count > 0;
+
+    public bool VerifyCredentials(string user, string password) =>
+        _users.TryGetValue(user, out var hash)
+            ? PasswordHash.Verify(password, hash)
+            // Spend the same time on unknown users so that timing does not tell which names exist.
+            : PasswordHash.Verify(password, DummyHash) && false;
+
+    private static readonly string DummyHash = PasswordHash.Create("unused-" + Guid.NewGuid());
+}

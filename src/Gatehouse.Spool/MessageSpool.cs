@@ -1,0 +1,156 @@
+using Gatehouse.Core.Envelope;
+using Microsoft.Win32.SafeHandles;
+
+namespace Gatehouse.Spool;
+
+/// <summary>The durable spool: where accepted messages live until they are delivered.</summary>
+/// <remarks>
+/// <para>Layout under the spool directory: <c>incoming/</c> holds messages being received,
+/// <c>queue/</c> holds accepted ones, <c>corrupt/</c> holds queue files that failed their check at
+/// start-up (kept for the administrator, never deleted silently), and <c>spool.lock</c> keeps a
+/// second server off the same directory.</para>
+/// <para>A message is accepted in three steps: its file is written whole in <c>incoming/</c>,
+/// renamed into <c>queue/</c>, and then made durable together with every other message finished at
+/// the same time (<see cref="SyncMethod.Syncfs"/>), or on its own (<see cref="SyncMethod.Fsync"/>).
+/// Only then does <see cref="MessageWriter.CommitAsync"/> return and the session say 250.</para>
+/// <para>It does not schedule or deliver: it stores, finds and removes.</para>
+/// </remarks>
+public sealed class MessageSpool : IDisposable
+{
+    private readonly SafeFileHandle _lock;
+    private readonly GroupCommitter? _committer;
+
+    private MessageSpool(string root, SyncMethod method, SafeFileHandle lockHandle)
+    {
+        Root = root;
+        Method = method;
+        _lock = lockHandle;
+        IncomingDirectory = Path.Combine(root, "incoming");
+        QueueDirectory = Path.Combine(root, "queue");
+        CorruptDirectory = Path.Combine(root, "corrupt");
+        if (method == SyncMethod.Syncfs) _committer = new GroupCommitter(lockHandle, Statistics);
+    }
+
+    public string Root { get; }
+
+    public SyncMethod Method { get; }
+
+    public string IncomingDirectory { get; }
+
+    public string QueueDirectory { get; }
+
+    public string CorruptDirectory { get; }
+
+    public SpoolStatistics Statistics { get; } = new();
+
+    /// <summary>What start-up found: messages in the queue, and files it set aside.</summary>
+    public RecoveryReport Recovery { get; private set; } = new(0, 0, 0);
+
+    /// <summary>Opens (creating if needed) the spool, takes its lock and recovers from a crash.</summary>
+    /// <exception cref="IOException">The directory cannot be used or another process holds it.</exception>
+    public static MessageSpool Open(string root, SyncMethod method)
+    {
+        if (method == SyncMethod.Syncfs && !NativeSync.SyncFsAvailable) method = SyncMethod.Fsync;
+        root = Path.GetFullPath(root);
+        Directory.CreateDirectory(root);
+        foreach (var d in new[] { "incoming", "queue", "corrupt" }) Directory.CreateDirectory(Path.Combine(root, d));
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(Path.Combine(root, "spool.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"spool {root} is in use by another process ({e.Message})", e);
+        }
+        var spool = new MessageSpool(root, method, handle);
+        spool.Recover();
+        return spool;
+    }
+
+    private void Recover()
+    {
+        // Files in incoming/ were never acknowledged: the client was not told 250 and will retry.
+        var dropped = 0;
+        foreach (var f in Directory.EnumerateFiles(IncomingDirectory))
+        {
+            File.Delete(f);
+            dropped++;
+        }
+        var queued = 0;
+        var corrupt = 0;
+        foreach (var f in Directory.EnumerateFiles(QueueDirectory))
+        {
+            try
+            {
+                QueueFile.Read(f);
+                queued++;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or FormatException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                File.Move(f, Path.Combine(CorruptDirectory, Path.GetFileName(f)), overwrite: true);
+                corrupt++;
+            }
+        }
+        Recovery = new RecoveryReport(queued, dropped, corrupt);
+    }
+
+    /// <summary>Starts a message: its envelope is written now, its content as it arrives.</summary>
+    public MessageWriter Begin(string queueId, MailEnvelope envelope) => new(this, queueId, envelope);
+
+    /// <summary>Lists the accepted messages (skipping any file that cannot be read whole).</summary>
+    public IEnumerable<QueuedMessage> List()
+    {
+        foreach (var f in Directory.EnumerateFiles(QueueDirectory))
+        {
+            QueuedMessage? m;
+            try
+            {
+                m = QueueFile.Read(f);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                m = null;
+            }
+            if (m is not null) yield return m;
+        }
+    }
+
+    /// <summary>Finds one accepted message by queue id, or null.</summary>
+    public QueuedMessage? Find(string queueId)
+    {
+        if (!Core.Queue.QueueIdGenerator.IsValid(queueId)) return null;
+        var path = Path.Combine(QueueDirectory, queueId);
+        return File.Exists(path) ? QueueFile.Read(path) : null;
+    }
+
+    internal async Task CommitAsync(string incomingPath, string queuePath)
+    {
+        if (Method == SyncMethod.Syncfs)
+        {
+            File.Move(incomingPath, queuePath);
+            await _committer!.CommitAsync().ConfigureAwait(false);
+            return;
+        }
+        using (var h = File.OpenHandle(incomingPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.FlushToDisk(h);
+        }
+        File.Move(incomingPath, queuePath);
+        NativeSync.SyncDirectory(QueueDirectory);
+        Statistics.AddSyncs(2);
+        Statistics.AddCommitted(1);
+    }
+
+    public void Dispose()
+    {
+        _committer?.Dispose();
+        _lock.Dispose();
+    }
+}
+
+/// <summary>What spool recovery found at start-up.</summary>
+/// <param name="Queued">Whole messages in the queue.</param>
+/// <param name="DroppedIncoming">Unacknowledged partial receptions removed.</param>
+/// <param name="Corrupt">Queue files that failed their check, moved to corrupt/.</param>
+public sealed record RecoveryReport(int Queued, int DroppedIncoming, int Corrupt);
