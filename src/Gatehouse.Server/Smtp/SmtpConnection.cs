@@ -142,7 +142,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             else
             {
                 step = _session.OnCommand(command);
-                if (command.Verb == SmtpVerb.Mail && step.Reply is { IsPositive: true }) _lastFrom = _session.ReversePath?.ToWire() ?? "<>";
+                if (command.Verb == SmtpVerb.Mail && step.Reply is { IsPositive: true }) _lastFrom = _session.ReversePath is { } rp ? "<" + rp.ToWire() + ">" : "<>";
             }
             if (!await PerformAsync(step).ConfigureAwait(false)) return;
             if (_session.ErrorCount >= _services.Limits.MaxErrors)

@@ -1,0 +1,118 @@
+using System.Text;
+
+namespace Gatehouse.Spool.Tests;
+
+public sealed class MessageSpoolTests : IDisposable
+{
+    private readonly string _dir = SpoolTestData.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(SyncMethod.Syncfs)]
+    [InlineData(SyncMethod.Fsync)]
+    public async Task Committed_message_is_found_with_its_envelope_and_exact_content(SyncMethod method)
+    {
+        var content = Encoding.UTF8.GetBytes("Subject: hi\r\n\r\nbody ünïcode\r\n.not a terminator\r\n");
+        using (var spool = MessageSpool.Open(_dir, method))
+        {
+            await using var w = spool.Begin("01M84EA1BFXW30", SpoolTestData.Envelope(3));
+            w.Write(content.AsSpan(0, 10));
+            w.Write(content.AsSpan(10));
+            await w.CommitAsync();
+            Assert.True(spool.Statistics.Syncs >= 1);
+        }
+        using var reopened = MessageSpool.Open(_dir, method);
+        Assert.Equal(1, reopened.Recovery.Queued);
+        var m = reopened.Find("01M84EA1BFXW30");
+        Assert.NotNull(m);
+        Assert.Equal(SpoolTestData.Envelope(3) with { Recipients = m.Envelope.Recipients }, m.Envelope);
+        Assert.Equal(SpoolTestData.Envelope(3).Recipients, m.Envelope.Recipients);
+        using var s = m.OpenContent();
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        Assert.Equal(content, ms.ToArray());
+    }
+
+    [Fact]
+    public async Task Aborted_or_abandoned_message_leaves_nothing_behind()
+    {
+        using var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        var w = spool.Begin("01M84EA1BFXW31", SpoolTestData.Envelope());
+        w.Write("partial"u8);
+        w.Abort();
+        await using (var w2 = spool.Begin("01M84EA1BFXW32", SpoolTestData.Envelope()))
+        {
+            w2.Write("dropped when disposed without commit"u8);
+        }
+        Assert.Empty(Directory.GetFiles(spool.IncomingDirectory));
+        Assert.Empty(Directory.GetFiles(spool.QueueDirectory));
+    }
+
+    [Fact]
+    public void Recovery_drops_unacknowledged_incoming_and_sets_aside_damaged_queue_files()
+    {
+        using (MessageSpool.Open(_dir, SyncMethod.Syncfs))
+        {
+        }
+        File.WriteAllText(Path.Combine(_dir, "incoming", "01M84EA1BFXW33"), "GATEHOUSE-QUEUE 1\n{\"v\":1}\nhalf a mess");
+        File.WriteAllText(Path.Combine(_dir, "queue", "01M84EA1BFXW34"), "GATEHOUSE-QUEUE 1\n{\"v\":1}\nno trailer here");
+        using var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        Assert.Equal(new RecoveryReport(0, 1, 1), spool.Recovery);
+        Assert.True(File.Exists(Path.Combine(_dir, "corrupt", "01M84EA1BFXW34")));
+        Assert.Empty(spool.List());
+    }
+
+    [Fact]
+    public async Task A_file_cut_short_after_commit_is_never_taken_for_a_message()
+    {
+        using (var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs))
+        {
+            await using var w = spool.Begin("01M84EA1BFXW35", SpoolTestData.Envelope());
+            w.Write(new byte[5000]);
+            await w.CommitAsync();
+        }
+        var path = Path.Combine(_dir, "queue", "01M84EA1BFXW35");
+        var bytes = File.ReadAllBytes(path);
+        for (var cut = 1; cut < bytes.Length; cut += 997)
+        {
+            File.WriteAllBytes(path, bytes[..cut]);
+            Assert.ThrowsAny<Exception>(() => QueueFile.Read(path));
+        }
+    }
+
+    [Fact]
+    public void A_second_process_cannot_open_the_same_spool()
+    {
+        using var first = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        var e = Assert.Throws<IOException>(() => MessageSpool.Open(_dir, SyncMethod.Syncfs));
+        Assert.Contains("in use", e.Message);
+    }
+
+    [Fact]
+    public async Task Concurrent_commits_share_syncs()
+    {
+        using var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        var gen = new Core.Queue.QueueIdGenerator(TimeProvider.System);
+        const int n = 200;
+        await Task.WhenAll(Enumerable.Range(0, n).Select(async _ =>
+        {
+            await Task.Yield();
+            await using var w = spool.Begin(gen.Next(), SpoolTestData.Envelope());
+            w.Write(new byte[1024]);
+            await w.CommitAsync();
+        }));
+        Assert.Equal(n, spool.Statistics.MessagesCommitted);
+        Assert.Equal(n, spool.List().Count());
+        // With 200 commits racing, at least two must have shared a sync; on any machine.
+        Assert.True(spool.Statistics.Syncs < n, $"{spool.Statistics.Syncs} syncs for {n} messages");
+    }
+
+    [Fact]
+    public void Find_refuses_ids_that_are_not_queue_ids()
+    {
+        using var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        Assert.Null(spool.Find("../../etc/passwd"));
+        Assert.Null(spool.Find("spool.lock"));
+    }
+}
