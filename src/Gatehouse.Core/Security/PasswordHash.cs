@@ -15,9 +15,14 @@ public static class PasswordHash
     public const int DefaultIterations = 100_000;
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
+    private const int MinIterations = 10_000;
+    private const int MaxIterations = 10_000_000;
 
     public static string Create(string password, int iterations = DefaultIterations)
     {
+        // A count outside what IsWellFormed accepts would make a hash that can never verify.
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, MinIterations);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(iterations, MaxIterations);
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes);
         return string.Create(CultureInfo.InvariantCulture, $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
@@ -33,7 +38,7 @@ public static class PasswordHash
             error = $"must have the form {Scheme}$ITERATIONS$SALT$HASH (make one with 'gatehouse hash-password')";
             return false;
         }
-        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var it) || it is < 10_000 or > 10_000_000)
+        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var it) || it is < MinIterations or > MaxIterations)
         {
             error = "iterations must be between 10000 and 10000000";
             return false;
@@ -64,4 +69,8 @@ public static class PasswordHash
         var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }
+
+    /// <summary>The iteration count of a well-formed hash, or the default for anything else.</summary>
+    public static int IterationsOf(string stored) =>
+        IsWellFormed(stored, out _) ? int.Parse(stored.Split('$')[1], CultureInfo.InvariantCulture) : DefaultIterations;
 }

@@ -36,7 +36,15 @@ internal sealed class YamlSection
 
     public string Display(ConfigKey key) => DisplayPath.Length == 0 ? key.Name : DisplayPath + "." + key.Name;
 
-    public int LineOf(ConfigKey key) => Find(key) is { } n ? (int)n.Start.Line : Line;
+    /// <summary>The line of the key itself (a list's items start on later lines), or of the mapping when the key is absent.</summary>
+    public int LineOf(ConfigKey key)
+    {
+        foreach (var (k, _) in _node.Children)
+        {
+            if (k is YamlScalarNode s && s.Value == key.Name) return (int)k.Start.Line;
+        }
+        return Line;
+    }
 
     public bool Has(ConfigKey key) => Find(key) is not null;
 

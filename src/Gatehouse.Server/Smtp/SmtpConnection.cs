@@ -94,6 +94,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
                     return;
                 }
                 if (!await HandshakeAsync().ConfigureAwait(false)) return;
+                // Without this the session would not know it is under TLS: no AUTH offered, so no mail ever accepted.
+                _session.OnTlsStarted();
             }
             Queue(new SmtpReply(220, null, $"{_services.Server.Hostname} ESMTP Gatehouse"));
             await CommandLoopAsync().ConfigureAwait(false);
@@ -452,7 +454,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 var line = buffer.Slice(0, p);
                 var next = buffer.GetPosition(1, p);
                 byte[] bytes;
-                if (_discardingLongLine || line.Length > limit)
+                if (_discardingLongLine || line.Length + 1 > limit) // the limit counts CRLF, the LF included
                 {
                     _discardingLongLine = true;
                     bytes = [];

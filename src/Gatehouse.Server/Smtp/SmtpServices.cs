@@ -27,6 +27,10 @@ public sealed class SmtpServices
         Recipients = new RecipientAcceptance(config.AcceptedDomains);
         QueueIds = new QueueIdGenerator(time, Random.Shared.Next());
         _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
+        // Unknown users are checked against a hash of the same cost as the real ones, so that
+        // response time does not tell which user names exist.
+        var iterations = config.Users.Select(u => PasswordHash.IterationsOf(u.PasswordHash)).DefaultIfEmpty(PasswordHash.DefaultIterations).Max();
+        _dummyHash = PasswordHash.Create("unused-" + Guid.NewGuid(), iterations);
     }
 
     public GatehouseConfig Config { get; }
@@ -57,7 +61,7 @@ public sealed class SmtpServices
         _users.TryGetValue(user, out var hash)
             ? PasswordHash.Verify(password, hash)
             // Spend the same time on unknown users so that timing does not tell which names exist.
-            : PasswordHash.Verify(password, DummyHash) && false;
+            : PasswordHash.Verify(password, _dummyHash) && false;
 
-    private static readonly string DummyHash = PasswordHash.Create("unused-" + Guid.NewGuid());
+    private readonly string _dummyHash;
 }

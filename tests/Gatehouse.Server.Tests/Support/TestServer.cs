@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gatehouse.Core.Security;
+using Gatehouse.Server.Configuration;
+using Gatehouse.Server.Hosting;
+using Gatehouse.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Server.Tests.Support;
+
+/// <summary>What a test wants from its server; everything else is the default configuration.</summary>
+public sealed record TestServerOptions
+{
+    /// <summary>Listener roles, one listener each, named after the role.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = ["inbound"];
+
+    /// <summary>Lines of the <c>smtp:</c> section, e.g. "command_timeout: 1s".</summary>
+    public IReadOnlyList<string> Smtp { get; init; } = [];
+
+    public bool WithUsers { get; init; } = true;
+}
+
+/// <summary>The configuration files the tests use, as YAML text.</summary>
+public static class TestConfig
+{
+    public const string User = "alice";
+    public const string Password = "correct horse battery staple";
+    public const string Hostname = "mx.gatehouse.test";
+
+    // One hash for the whole run: making it is deliberately slow.
+    private static readonly Lazy<string> Hash = new(() => PasswordHash.Create(Password, iterations: 10_000));
+
+    public static string PasswordHashOfUser => Hash.Value;
+
+    public static string Yaml(string dataDirectory, IReadOnlyList<(string Role, IPEndPoint Endpoint)> listeners, TestServerOptions options)
+    {
+        var y = new StringBuilder();
+        y.Append("accepted_domains: [localhost, gatehouse.test]\n");
+        y.Append("servers:\n");
+        y.Append("  - name: test\n");
+        y.Append($"    hostname: {Hostname}\n");
+        y.Append($"    data_directory: '{dataDirectory}'\n");
+        y.Append("    listeners:\n");
+        foreach (var (role, ep) in listeners)
+        {
+            y.Append($"      - name: {role}\n");
+            y.Append($"        address: {ep.Address}\n");
+            y.Append($"        port: {ep.Port}\n");
+            y.Append($"        role: {role}\n");
+        }
+        if (options.WithUsers)
+        {
+            y.Append("users:\n");
+            y.Append($"  - name: {User}\n");
+            y.Append($"    password_hash: '{PasswordHashOfUser}'\n");
+        }
+        y.Append("smtp:\n");
+        // Stopping the server at the end of a test should not wait on a client that is gone.
+        if (!options.Smtp.Any(l => l.StartsWith("shutdown_grace:", StringComparison.Ordinal))) y.Append("  shutdown_grace: 1s\n");
+        foreach (var line in options.Smtp) y.Append("  ").Append(line).Append('\n');
+        return y.ToString();
+    }
+}
+
+/// <summary>A Gatehouse server running in the test process on its own loopback endpoints and its own temporary data directory.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly TempDirectory _dir;
+    private readonly ILoggerFactory _loggers;
+
+    private TestServer(TempDirectory dir, ILoggerFactory loggers, GatehouseServer server)
+    {
+        _dir = dir;
+        _loggers = loggers;
+        Server = server;
+    }
+
+    public GatehouseServer Server { get; }
+
+    public MessageSpool Spool => Server.Spool;
+
+    public string DataDirectory => Server.ServerConfig.DataDirectory;
+
+    /// <summary>The endpoint of the first listener.</summary>
+    public IPEndPoint Endpoint => Server.Endpoints[Server.ServerConfig.Listeners[0].Name];
+
+    public IPEndPoint EndpointOf(string listener) => Server.Endpoints[listener];
+
+    public static async Task<TestServer> StartAsync(ITestOutputHelper output, TestServerOptions? options = null)
+    {
+        options ??= new TestServerOptions();
+        var dir = new TempDirectory();
+        var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+        for (var attempt = 1; ; attempt++)
+        {
+            var listeners = options.Roles.Select(r => (r, Loopback.FreeEndpoint())).ToArray();
+            var yaml = TestConfig.Yaml(dir.Combine("data"), listeners, options);
+            var config = ConfigLoader.Parse(yaml, "test.yaml", dir.Path);
+            try
+            {
+                var server = await GatehouseServer.StartAsync(config, config.Servers[0], loggers);
+                return new TestServer(dir, loggers, server);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 5)
+            {
+                // Someone took the port between our probe and the bind: try another one.
+            }
+            catch
+            {
+                loggers.Dispose();
+                dir.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The content (Received header first) of a queued message, which must exist.</summary>
+    public byte[] Content(string queueId)
+    {
+        var message = Spool.Find(queueId);
+        Assert.True(message is not null, $"queue id {queueId} is not in the spool");
+        using var s = message.OpenContent();
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    public string ContentText(string queueId) => Encoding.UTF8.GetString(Content(queueId));
+
+    public string[] IncomingFiles() => Directory.GetFiles(Spool.IncomingDirectory);
+
+    public string[] QueueFiles() => Directory.GetFiles(Spool.QueueDirectory);
+
+    public async Task<SmtpTestClient> ConnectAsync(string? listener = null, bool implicitTls = false) =>
+        await SmtpTestClient.ConnectAsync(listener is null ? Endpoint : EndpointOf(listener), implicitTls);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            _loggers.Dispose();
+            _dir.Dispose();
+        }
+    }
+}
