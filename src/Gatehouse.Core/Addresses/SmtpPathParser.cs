@@ -32,14 +32,21 @@ public static class SmtpPathParser
             error = "";
             return true;
         }
-        if (!TryParsePath(text, ref pos, utf8, allowPostmaster: false, out var m, out error)) return false;
+        if (!TryParsePath(text, ref pos, utf8, allowPostmaster: false, out var m, out _, out error)) return false;
         mailbox = m;
         return true;
     }
 
     /// <summary>Parses a forward-path; accepts the bare <c>&lt;Postmaster&gt;</c> of RFC 5321 §4.1.1.3.</summary>
     public static bool TryParseForwardPath(string text, ref int pos, bool utf8, out Mailbox mailbox, out string error) =>
-        TryParsePath(text, ref pos, utf8, allowPostmaster: true, out mailbox, out error);
+        TryParsePath(text, ref pos, utf8, allowPostmaster: true, out mailbox, out _, out error);
+
+    /// <summary>
+    /// Parses a forward-path and also returns the source route it dropped (<c>@a,@b</c>, empty when
+    /// there was none), so that the trace and <see cref="SenderRoutingClassifier"/> can say a route was ignored.
+    /// </summary>
+    public static bool TryParseForwardPath(string text, ref int pos, bool utf8, out Mailbox mailbox, out string sourceRoute, out string error) =>
+        TryParsePath(text, ref pos, utf8, allowPostmaster: true, out mailbox, out sourceRoute, out error);
 
     /// <summary>Parses a whole string as a mailbox without angle brackets (used by configuration and tests).</summary>
     public static bool TryParseMailbox(string text, bool utf8, out Mailbox mailbox, out string error)
@@ -54,16 +61,21 @@ public static class SmtpPathParser
         return true;
     }
 
-    private static bool TryParsePath(string text, ref int pos, bool utf8, bool allowPostmaster, out Mailbox mailbox, out string error)
+    private static bool TryParsePath(string text, ref int pos, bool utf8, bool allowPostmaster, out Mailbox mailbox, out string route, out string error)
     {
         mailbox = null!;
+        route = "";
         if (pos >= text.Length || text[pos] != '<')
         {
             error = "path must be enclosed in angle brackets (RFC 5321 4.1.2)";
             return false;
         }
         var p = pos + 1;
-        if (p < text.Length && text[p] == '@' && !SkipSourceRoute(text, ref p, utf8, out error)) return false;
+        if (p < text.Length && text[p] == '@')
+        {
+            if (!SkipSourceRoute(text, ref p, utf8, out error)) return false;
+            route = text[(pos + 1)..(p - 1)];
+        }
 
         if (allowPostmaster)
         {
@@ -283,12 +295,13 @@ public static class SmtpPathParser
         }
         else
         {
-            if (!IsDottedQuad(inner) || !IPAddress.TryParse(inner, out var v4))
+            if (!IsDottedQuad(inner))
             {
                 error = "malformed or unsupported address literal (RFC 5321 4.1.3)";
                 return false;
             }
-            literal = "[" + v4 + "]";
+            // Snum is decimal (RFC 5321 4.1.3); IPAddress.Parse would read "010" as octal 8, as inet_aton does.
+            literal = "[" + string.Join('.', inner.Split('.').Select(part => int.Parse(part, CultureInfo.InvariantCulture))) + "]";
         }
         p = close + 1;
         error = "";

@@ -26,6 +26,7 @@ public sealed class RecipientAcceptance
         {
             return recipient.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase) ? null : Replies.RelayDenied;
         }
+        if (recipient.Domain.StartsWith('[')) return Replies.RelayDenied;
         return _domains.Contains(recipient.Domain) ? null : Replies.RelayDenied;
     }
 }

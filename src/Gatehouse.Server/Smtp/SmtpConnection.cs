@@ -349,6 +349,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
             Queue(Replies.ChunkOk(step.ChunkSize));
             return true;
         }
+        _bdatDecoder!.Finish(sink);
+        if (sink.WrittenCount > 0) _bdatWriter.Write(sink.WrittenSpan);
         await using (_bdatWriter.ConfigureAwait(false))
         {
             await FinishMessageAsync(_bdatWriter, _bdatEnvelope!, _bdatDecoder!.Faults).ConfigureAwait(false);

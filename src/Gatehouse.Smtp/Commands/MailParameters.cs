@@ -33,21 +33,22 @@ public static class MailParametersParser
         {
             if (!seen.Add(key))
             {
-                error = SmtpReply.Of(501, "5.5.4", $"Duplicate parameter {key}");
+                error = SmtpReply.Of(555, "5.5.4", $"Duplicate parameter {Printable(key)}");
                 return false;
             }
-            switch (key.ToUpperInvariant())
+            switch (AsciiUpper(key))
             {
                 case "SIZE":
-                    if (value is null || value.Length > 18 || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+                    if (value is null || value.Length == 0 || value.Length > 20 || !value.All(char.IsAsciiDigit))
                     {
                         error = SmtpReply.Of(501, "5.5.4", "Invalid SIZE parameter");
                         return false;
                     }
-                    size = s;
+                    // RFC 1870 allows 20 digits; anything past long's range is simply too big, which the size check says.
+                    size = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : long.MaxValue;
                     break;
                 case "BODY":
-                    body = value?.ToUpperInvariant() switch
+                    body = AsciiUpper(value) switch
                     {
                         "7BIT" => BodyType.SevenBit,
                         "8BITMIME" => BodyType.EightBitMime,
@@ -68,7 +69,7 @@ public static class MailParametersParser
                     utf8 = true;
                     break;
                 case "RET":
-                    ret = value?.ToUpperInvariant() switch
+                    ret = AsciiUpper(value) switch
                     {
                         "FULL" => DsnReturn.Full,
                         "HDRS" => DsnReturn.Headers,
@@ -116,10 +117,10 @@ public static class MailParametersParser
         {
             if (!seen.Add(key))
             {
-                error = SmtpReply.Of(501, "5.5.4", $"Duplicate parameter {key}");
+                error = SmtpReply.Of(555, "5.5.4", $"Duplicate parameter {Printable(key)}");
                 return false;
             }
-            switch (key.ToUpperInvariant())
+            switch (AsciiUpper(key))
             {
                 case "NOTIFY":
                     if (!TryParseNotify(value, out notify))
@@ -153,7 +154,7 @@ public static class MailParametersParser
         if (string.IsNullOrEmpty(value)) return false;
         foreach (var part in value.Split(','))
         {
-            var flag = part.ToUpperInvariant() switch
+            var flag = AsciiUpper(part) switch
             {
                 "NEVER" => DsnNotify.Never,
                 "SUCCESS" => DsnNotify.Success,
@@ -167,6 +168,9 @@ public static class MailParametersParser
         // RFC 3461 §4.1: NEVER must stand alone.
         return (notify & DsnNotify.Never) == 0 || notify == DsnNotify.Never;
     }
+
+    // Keywords and their values are ASCII; ToUpperInvariant alone would fold a long s (U+017F) into 'S'.
+    private static string? AsciiUpper(string? s) => s is not null && System.Text.Ascii.IsValid(s) ? s.ToUpperInvariant() : s;
 
     private static bool IsAtom(string s) => s.Length > 0 && s.All(c => c is >= '!' and <= '~' && c != ';' && c != '=');
 

@@ -42,7 +42,8 @@ public static class SmtpCommandParser
         return true;
     }
 
-    private static SmtpVerb VerbOf(string v) => v.ToUpperInvariant() switch
+    // Verbs are ASCII words: ToUpperInvariant alone would fold a long s (U+017F) into 'S', so that "rſet" were RSET.
+    private static SmtpVerb VerbOf(string v) => (Ascii.IsValid(v) ? v.ToUpperInvariant() : "") switch
     {
         "HELO" => SmtpVerb.Helo,
         "EHLO" => SmtpVerb.Ehlo,

@@ -159,6 +159,8 @@ public sealed class DataDecoder
                     else
                     {
                         // Transparency: the leading dot is removed; the rest of the line is content.
+                        // The dot still counts towards the line length: it is sent again when the line is relayed.
+                        _lineLength = 1;
                         _state = State.InLine;
                     }
                     break;
@@ -179,6 +181,12 @@ public sealed class DataDecoder
             }
         }
         return i;
+    }
+
+    /// <summary>Ends BDAT content (after the LAST chunk): a CR left waiting for its LF is a bare CR.</summary>
+    public void Finish(IBufferWriter<byte> output)
+    {
+        if (_state == State.InLineCr) BareEnding(output);
     }
 
     private void BareEnding(IBufferWriter<byte> output)
@@ -205,10 +213,13 @@ public sealed class DataDecoder
     private void Emit(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output)
     {
         if (bytes.IsEmpty) return;
+        var room = _maxSize - Size;
         Size += bytes.Length;
         if (Size > _maxSize)
         {
             Faults |= ContentFaults.TooBig;
+            // Write up to the limit exactly, so that the output does not depend on how the input was fragmented.
+            if (room > 0) output.Write(bytes[..(int)room]);
             return;
         }
         output.Write(bytes);
