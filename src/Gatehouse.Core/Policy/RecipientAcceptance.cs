@@ -1,32 +1,50 @@
 using Gatehouse.Core.Addresses;
+using Gatehouse.Core.Directory;
 using Gatehouse.Core.Protocol;
+using Gatehouse.Core.Resolution;
 
 namespace Gatehouse.Core.Policy;
 
-/// <summary>Decides at RCPT time whether a recipient is ours to accept.</summary>
+/// <summary>Decides at RCPT time whether a recipient is ours to accept, from its resolved destination.</summary>
 /// <remarks>
-/// Until the directory and the relay policy exist, a recipient is accepted only when it is the
-/// bare <c>postmaster</c> (RFC 5321 §4.5.1 requires it), a postmaster or any local part at one of
-/// the accepted domains. Everything else is refused with 550 5.7.1: this server is never a relay.
-/// Domains compare case-insensitively; address literals are never ours.
+/// <para>Every recipient goes through <see cref="AddressResolver"/> first, so the decision is made on
+/// the final destination after decapsulation and every other rewrite (seeds Q237927, Q264330).</para>
+/// <para>Accepted: directory recipients (mailboxes, contacts, lists) and the postmaster (RFC 5321
+/// §4.5.1). An unknown address at one of our domains is refused with 550 5.1.1 — unless the
+/// directory holds no recipients at all, in which case every local part of an accepted domain is
+/// accepted, as Postfix does with an empty <c>local_recipient_maps</c>. Everything that would leave
+/// the organization (an outside address, a one-off of another type, sender-specified routing) is
+/// refused with 550 5.7.1 until relay permissions exist: this server is never a relay.</para>
 /// </remarks>
 public sealed class RecipientAcceptance
 {
     private readonly HashSet<string> _domains;
+    private readonly ResolverContext _context;
 
+    /// <summary>Accepted domains only, no directory: every local part at those domains is accepted.</summary>
     public RecipientAcceptance(IEnumerable<string> acceptedDomains)
+        : this(acceptedDomains, RecipientDirectory.Empty, SenderRoutingOptions.Default)
     {
-        _domains = new HashSet<string>(acceptedDomains.Select(d => d.ToLowerInvariant()), StringComparer.Ordinal);
+    }
+
+    public RecipientAcceptance(IEnumerable<string> acceptedDomains, RecipientDirectory directory, SenderRoutingOptions senderRouting)
+    {
+        // Address literals are never ours: a client that names our IP address is not naming a domain we hold.
+        _domains = new HashSet<string>(acceptedDomains.Select(d => d.ToLowerInvariant()).Where(d => !d.StartsWith('[')), StringComparer.Ordinal);
+        _context = new ResolverContext(_domains.Contains, directory, senderRouting);
     }
 
     /// <summary>Returns null when the recipient is accepted, else the refusal.</summary>
-    public SmtpReply? Check(Mailbox recipient)
+    public SmtpReply? Check(Mailbox recipient) => Decide(AddressResolver.Resolve(recipient, _context));
+
+    /// <summary>The reply for a resolved destination: null to accept.</summary>
+    public SmtpReply? Decide(Destination d) => d.Kind switch
     {
-        if (recipient.Domain.Length == 0)
-        {
-            return recipient.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase) ? null : Replies.RelayDenied;
-        }
-        if (recipient.Domain.StartsWith('[')) return Replies.RelayDenied;
-        return _domains.Contains(recipient.Domain) ? null : Replies.RelayDenied;
-    }
+        DestinationKind.Recipient or DestinationKind.List or DestinationKind.Postmaster => null,
+        DestinationKind.UnknownLocal when _context.Directory.Count == 0 && d.Address?.Mailbox is not null => null,
+        DestinationKind.UnknownLocal => SmtpReply.Of(550, "5.1.1", "No such recipient here"),
+        DestinationKind.SenderRouted => SmtpReply.Of(550, "5.7.1", "Sender-specified routing is not accepted; relaying denied"),
+        DestinationKind.Invalid => SmtpReply.Of(550, "5.1.3", "Bad destination mailbox address: " + d.Reason),
+        _ => Replies.RelayDenied,
+    };
 }

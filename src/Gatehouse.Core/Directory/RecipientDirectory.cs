@@ -1,0 +1,166 @@
+using System.Collections.Frozen;
+using Gatehouse.Core.Addresses;
+
+namespace Gatehouse.Core.Directory;
+
+/// <summary>The organization's recipients, indexed by every proxy address and by alias.</summary>
+/// <remarks>
+/// <para>Immutable once built: a configuration reload builds a new one. Look-up by any proxy
+/// address is one hash of the address's <see cref="TypedAddress.Key"/> (the type's comparison rule
+/// applied once, when the address was parsed).</para>
+/// <para>Building checks what Exchange's directory would refuse: duplicate aliases, an address held
+/// by two recipients, two primaries of one type, list members that do not exist. Address templates
+/// give each mailbox without an address of the template's domain one generated address; a generated
+/// address that another recipient already holds gets a number (<c>john.doe2@</c>) and a notice.</para>
+/// </remarks>
+public sealed class RecipientDirectory
+{
+    private readonly FrozenDictionary<string, DirectoryRecipient> _byAddress;
+    private readonly FrozenDictionary<string, DirectoryRecipient> _byAlias;
+
+    private RecipientDirectory(FrozenDictionary<string, DirectoryRecipient> byAddress, FrozenDictionary<string, DirectoryRecipient> byAlias)
+    {
+        _byAddress = byAddress;
+        _byAlias = byAlias;
+    }
+
+    public static RecipientDirectory Empty { get; } = Build([], [], out _);
+
+    public int Count => _byAlias.Count;
+
+    public IEnumerable<DirectoryRecipient> Recipients => _byAlias.Values;
+
+    /// <summary>The recipient that holds this address, or null.</summary>
+    public DirectoryRecipient? Find(TypedAddress address) => _byAddress.GetValueOrDefault(address.Key);
+
+    /// <summary>The recipient with this alias (case-insensitive), or null.</summary>
+    public DirectoryRecipient? FindAlias(string alias) => _byAlias.GetValueOrDefault(alias);
+
+    /// <summary>Builds the directory; <paramref name="problems"/> lists errors (refuse the configuration) and notices.</summary>
+    public static RecipientDirectory Build(IEnumerable<DirectoryRecipient> recipients, IReadOnlyList<AddressTemplate> templates, out IReadOnlyList<DirectoryProblem> problems)
+    {
+        var found = new List<DirectoryProblem>();
+        var byAlias = new Dictionary<string, DirectoryRecipient>(StringComparer.OrdinalIgnoreCase);
+        var byAddress = new Dictionary<string, DirectoryRecipient>(StringComparer.Ordinal);
+        var all = new List<DirectoryRecipient>();
+
+        foreach (var r in recipients)
+        {
+            if (!byAlias.TryAdd(r.Alias, r))
+            {
+                found.Add(new DirectoryProblem(r.Alias, $"alias '{r.Alias}' is used by more than one recipient", true));
+                continue;
+            }
+            foreach (var dup in r.ProxyAddresses.Where(p => p.IsPrimary).GroupBy(p => p.Address.Type).Where(g => g.Count() > 1))
+            {
+                found.Add(new DirectoryProblem(r.Alias, $"has {dup.Count()} primary {dup.Key} addresses; one may be primary (upper-case prefix), the others must be secondary", true));
+            }
+            all.Add(r);
+            foreach (var p in r.ProxyAddresses)
+            {
+                if (byAddress.TryGetValue(p.Address.Key, out var holder))
+                {
+                    if (!ReferenceEquals(holder, r)) found.Add(new DirectoryProblem(r.Alias, $"address {p.Address} is already held by '{holder.Alias}'", true));
+                }
+                else
+                {
+                    byAddress.Add(p.Address.Key, r);
+                }
+            }
+        }
+
+        // Generated addresses come after every explicit one, so an explicit address always wins a collision.
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (all[i] is not MailboxRecipient m || templates.Count == 0) continue;
+            var added = new List<ProxyAddress>();
+            foreach (var t in templates)
+            {
+                if (m.ProxyAddresses.Any(p => p.Address.Mailbox?.Domain == t.Domain)) continue;
+                var generated = t.Generate(new TemplateFacts(m.Alias, m.GivenName, m.Surname, m.Initials, m.DisplayName));
+                if (generated is null)
+                {
+                    found.Add(new DirectoryProblem(m.Alias, $"template {t.Text} gives no valid address for this mailbox (a name it needs is missing)", false));
+                    continue;
+                }
+                var address = TypedAddress.FromMailbox(generated);
+                for (var n = 2; byAddress.ContainsKey(address.Key) && n < 1000; n++)
+                {
+                    address = TypedAddress.FromMailbox(generated with { LocalPart = generated.LocalPart + n });
+                }
+                if (byAddress.ContainsKey(address.Key))
+                {
+                    found.Add(new DirectoryProblem(m.Alias, $"template {t.Text}: {generated} and 998 numbered variants are all taken", true));
+                    continue;
+                }
+                if (address.Mailbox != generated) found.Add(new DirectoryProblem(m.Alias, $"template {t.Text}: {generated} is already taken, generated {address.Value} instead", false));
+                var primary = !m.ProxyAddresses.Concat(added).Any(p => p.IsPrimary && p.Address.Type.IsSmtp);
+                var proxy = new ProxyAddress(address, primary);
+                added.Add(proxy);
+                byAddress.Add(address.Key, m);
+            }
+            if (added.Count > 0)
+            {
+                var updated = m with { ProxyAddresses = [.. m.ProxyAddresses, .. added] };
+                all[i] = updated;
+                byAlias[m.Alias] = updated;
+                foreach (var p in updated.ProxyAddresses) byAddress[p.Address.Key] = updated;
+            }
+        }
+
+        foreach (var list in all.OfType<DistributionListRecipient>())
+        {
+            foreach (var member in list.Members.Where(a => !byAlias.ContainsKey(a)))
+            {
+                found.Add(new DirectoryProblem(list.Alias, $"member '{member}' is not in the directory", true));
+            }
+            foreach (var sender in (list.AcceptFrom ?? []).Where(a => !byAlias.ContainsKey(a)))
+            {
+                found.Add(new DirectoryProblem(list.Alias, $"accept_from '{sender}' is not in the directory", true));
+            }
+        }
+
+        problems = found;
+        return new RecipientDirectory(byAddress.ToFrozenDictionary(StringComparer.Ordinal), byAlias.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Expands a list to the mailboxes and contacts it reaches through any nesting.</summary>
+    /// <remarks>
+    /// Each recipient appears once however many lists reach it; a list that contains itself, directly
+    /// or through others, is expanded once and the cycle is reported in <see cref="ListExpansion.Cycles"/>
+    /// rather than followed.
+    /// </remarks>
+    public ListExpansion Expand(DistributionListRecipient list)
+    {
+        var members = new List<DirectoryRecipient>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var cycles = new List<string>();
+        var path = new List<string>();
+        Walk(list);
+        return new ListExpansion(members, cycles);
+
+        void Walk(DistributionListRecipient l)
+        {
+            path.Add(l.Alias);
+            seen.Add(l.Alias);
+            foreach (var alias in l.Members)
+            {
+                if (FindAlias(alias) is not { } r) continue;
+                if (r is DistributionListRecipient nested)
+                {
+                    var at = path.FindIndex(a => a.Equals(nested.Alias, StringComparison.OrdinalIgnoreCase));
+                    if (at >= 0) cycles.Add(string.Join(" -> ", path.Skip(at).Append(nested.Alias)));
+                    else if (!seen.Contains(nested.Alias)) Walk(nested);
+                }
+                else if (seen.Add(r.Alias))
+                {
+                    members.Add(r);
+                }
+            }
+            path.RemoveAt(path.Count - 1);
+        }
+    }
+}
+
+/// <summary>The result of expanding a list: the recipients reached, and any cycles found on the way.</summary>
+public sealed record ListExpansion(IReadOnlyList<DirectoryRecipient> Members, IReadOnlyList<string> Cycles);
