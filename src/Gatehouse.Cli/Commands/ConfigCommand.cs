@@ -14,7 +14,8 @@ internal static class ConfigCommand
             var path = parse.GetValue(file)!;
             var cfg = ConfigLoading.Load(path);
             if (cfg is null) return ExitCodes.Usage;
-            Console.WriteLine($"{path}: OK ({cfg.Servers.Count} server(s): {string.Join(", ", cfg.Servers.Select(s => $"{s.Name} [{string.Join(", ", s.Listeners.Select(l => $"{l.Name} {l.Address}:{l.Port}"))}]"))}; accepted domains: {string.Join(", ", cfg.AcceptedDomains)})");
+            foreach (var n in cfg.Notices) Console.WriteLine($"{path}: notice: {n}");
+            Console.WriteLine($"{path}: OK ({cfg.Servers.Count} server(s): {string.Join(", ", cfg.Servers.Select(s => $"{s.Name} [{string.Join(", ", s.Listeners.Select(l => $"{l.Name} {l.Address}:{l.Port}"))}]"))}; accepted domains: {string.Join(", ", cfg.AcceptedDomains)}; {cfg.Directory.Count} recipient(s))");
             return ExitCodes.Ok;
         });
         return new Command("config", "Work with configuration files.") { check };

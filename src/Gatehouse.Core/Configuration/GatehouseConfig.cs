@@ -1,4 +1,6 @@
 using System.Net;
+using Gatehouse.Core.Addresses;
+using Gatehouse.Core.Directory;
 
 namespace Gatehouse.Core.Configuration;
 
@@ -77,6 +79,15 @@ public sealed record GatehouseConfig(
     LoggingConfig Logging,
     string? SourceFile)
 {
+    /// <summary>The organization's recipients (empty: every local part of an accepted domain is accepted).</summary>
+    public RecipientDirectory Directory { get; init; } = RecipientDirectory.Empty;
+
+    /// <summary>Which sender-specified routing forms are honoured (all off by default).</summary>
+    public SenderRoutingOptions SenderRouting { get; init; } = SenderRoutingOptions.Default;
+
+    /// <summary>Things worth an administrator's attention that do not make the configuration unusable (a generated address that got a number).</summary>
+    public IReadOnlyList<string> Notices { get; init; } = [];
+
     /// <summary>Picks the server this process is; with one server the name may be omitted.</summary>
     public ServerConfig? FindServer(string? name) =>
         name is null ? (Servers.Count == 1 ? Servers[0] : null) : Servers.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

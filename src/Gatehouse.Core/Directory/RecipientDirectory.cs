@@ -10,7 +10,7 @@ namespace Gatehouse.Core.Directory;
 /// applied once, when the address was parsed).</para>
 /// <para>Building checks what Exchange's directory would refuse: duplicate aliases, an address held
 /// by two recipients, two primaries of one type, list members that do not exist. Address templates
-/// give each mailbox without an address of the template's domain one generated address; a generated
+/// give each mailbox without a primary address at the template's domain one generated address; a generated
 /// address that another recipient already holds gets a number (<c>john.doe2@</c>) and a notice.</para>
 /// </remarks>
 public sealed class RecipientDirectory
@@ -76,7 +76,8 @@ public sealed class RecipientDirectory
             var added = new List<ProxyAddress>();
             foreach (var t in templates)
             {
-                if (m.ProxyAddresses.Any(p => p.Address.Mailbox?.Domain == t.Domain)) continue;
+                // An explicit primary at the template's domain is the administrator's choice; otherwise the template applies.
+                if (m.ProxyAddresses.Any(p => p.IsPrimary && p.Address.Mailbox?.Domain == t.Domain)) continue;
                 var generated = t.Generate(new TemplateFacts(m.Alias, m.GivenName, m.Surname, m.Initials, m.DisplayName));
                 if (generated is null)
                 {

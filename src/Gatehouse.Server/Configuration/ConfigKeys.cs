@@ -32,6 +32,31 @@ public static class ConfigKeys
     public static readonly ConfigKey UserName = new("users.name", "(required)", "Login name.");
     public static readonly ConfigKey UserPasswordHash = new("users.password_hash", "(required)", "Salted hash made by `gatehouse hash-password`; never a clear-text password.");
 
+    public static readonly ConfigKey AddressTemplates = new("directory.address_templates", "[]", "Exchange site-addressing templates such as %g.%s@example.com: each mailbox without a primary SMTP address at the template's domain gets one (%g given name, %s surname, %i initials, %m alias, %d display name, %Ng first N characters, %rxy replace x by y).");
+    public static readonly ConfigKey Mailboxes = new("directory.mailboxes", "[]", "Mailboxes of the organization.");
+    public static readonly ConfigKey MailboxAlias = new("directory.mailboxes.alias", "(required)", "Unique alias (case-insensitive) of the recipient.");
+    public static readonly ConfigKey MailboxDisplayName = new("directory.mailboxes.display_name", "the alias", "Display name.");
+    public static readonly ConfigKey MailboxGivenName = new("directory.mailboxes.given_name", "(none)", "Given name, for address templates (%g).");
+    public static readonly ConfigKey MailboxSurname = new("directory.mailboxes.surname", "(none)", "Surname, for address templates (%s).");
+    public static readonly ConfigKey MailboxInitials = new("directory.mailboxes.initials", "(none)", "Initials, for address templates (%i).");
+    public static readonly ConfigKey MailboxHomeServer = new("directory.mailboxes.home_server", "the only server", "Server that holds the mailbox; must be one of servers[].name.");
+    public static readonly ConfigKey MailboxProxies = new("directory.mailboxes.proxy_addresses", "[]", "Addresses of the mailbox as TYPE:value; an upper-case type is the primary address of that type, lower case a secondary one.");
+    public static readonly ConfigKey Contacts = new("directory.contacts", "[]", "Contacts (custom recipients): mail to their addresses goes to their target.");
+    public static readonly ConfigKey ContactAlias = new("directory.contacts.alias", "(required)", "Unique alias of the contact.");
+    public static readonly ConfigKey ContactDisplayName = new("directory.contacts.display_name", "the alias", "Display name.");
+    public static readonly ConfigKey ContactTarget = new("directory.contacts.target", "(required)", "Where the contact's mail goes, as TYPE:value (SMTP:someone@partner.example, X400:..., SMTPOUT:...).");
+    public static readonly ConfigKey ContactHomeSite = new("directory.contacts.home_site", "(none)", "Site where the contact was created; administrative only: a contact's mail is never sent to its home site first.");
+    public static readonly ConfigKey ContactProxies = new("directory.contacts.proxy_addresses", "[]", "Addresses of the contact in our domains, as TYPE:value.");
+    public static readonly ConfigKey Lists = new("directory.lists", "[]", "Distribution lists.");
+    public static readonly ConfigKey ListAlias = new("directory.lists.alias", "(required)", "Unique alias of the list.");
+    public static readonly ConfigKey ListDisplayName = new("directory.lists.display_name", "the alias", "Display name.");
+    public static readonly ConfigKey ListMembers = new("directory.lists.members", "[]", "Aliases of the members: mailboxes, contacts or other lists (cycles are detected).");
+    public static readonly ConfigKey ListExpansionServer = new("directory.lists.expansion_server", "(the first server that sees the message)", "Server that expands the list; must be one of servers[].name.");
+    public static readonly ConfigKey ListAcceptFrom = new("directory.lists.accept_from", "[] (anyone)", "Aliases of the only recipients allowed to send to the list.");
+    public static readonly ConfigKey ListProxies = new("directory.lists.proxy_addresses", "[]", "Addresses of the list, as TYPE:value.");
+    public static readonly ConfigKey AllowPercentHack = new("sender_routing.allow_percent_hack", "false", "Honour user%ext@ourdomain as user@ext (Postfix allow_percent_hack). Off: such an address is sender-specified routing and refused with 550 5.7.1.");
+    public static readonly ConfigKey SwapBangPath = new("sender_routing.swap_bangpath", "false", "Honour ext!user@ourdomain as user@ext (Postfix swap_bangpath). Off: refused with 550 5.7.1.");
+
     public static readonly ConfigKey MaxMessageSize = new("smtp.max_message_size", "35MiB", "Largest message accepted, in octets (suffixes KB, MB, KiB, MiB). Advertised in EHLO SIZE; larger is 552 5.3.4.");
     public static readonly ConfigKey MaxRecipients = new("smtp.max_recipients", "1000", "Recipients per message; more get 452 4.5.3.");
     public static readonly ConfigKey LineLength = new("smtp.line_length", "2048", "Longest command or content line, CRLF included. A longer command gets 500 5.5.2; a message with a longer line gets 550 5.6.0.");

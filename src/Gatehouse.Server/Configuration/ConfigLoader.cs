@@ -1,6 +1,7 @@
 using System.Net;
 using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Directory;
 using Gatehouse.Core.Security;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -116,6 +117,9 @@ public static class ConfigLoader
             if (name is not null && hash is not null) users.Add(new UserConfig(name, hash));
         }
 
+        var notices = new List<string>();
+        var (directory, routing) = ReadDirectory(top, servers, domains, errors, notices);
+
         var smtp = top.Map("smtp");
         smtp?.CheckUnknown();
         var limits = new SmtpLimits(
@@ -145,7 +149,118 @@ public static class ConfigLoader
         if (logging is not null && format is not ("text" or "json")) logging.Error(ConfigKeys.LogFormat, $"must be text or json, not '{format}'");
 
         if (errors.Count > 0) throw new ConfigException(errors.OrderBy(e => e.Line).ToArray());
-        return new GatehouseConfig(orgName, domains, servers, users, limits, sync, new LoggingConfig(level, format), null);
+        return new GatehouseConfig(orgName, domains, servers, users, limits, sync, new LoggingConfig(level, format), null)
+        {
+            Directory = directory,
+            SenderRouting = routing,
+            Notices = notices,
+        };
+    }
+
+    private static (RecipientDirectory, SenderRoutingOptions) ReadDirectory(YamlSection top, List<ServerConfig> servers, List<string> domains, List<ConfigError> errors, List<string> notices)
+    {
+        var sr = top.Map("sender_routing");
+        sr?.CheckUnknown();
+        var routing = new SenderRoutingOptions
+        {
+            AllowPercentHack = sr?.Bool(ConfigKeys.AllowPercentHack, false) ?? false,
+            SwapBangPath = sr?.Bool(ConfigKeys.SwapBangPath, false) ?? false,
+        };
+
+        var d = top.Map("directory");
+        if (d is null) return (RecipientDirectory.Empty, routing);
+        d.CheckUnknown();
+        var recipients = new List<DirectoryRecipient>();
+        var lines = new Dictionary<string, (YamlSection Section, ConfigKey Key)>(StringComparer.OrdinalIgnoreCase);
+
+        var templates = new List<AddressTemplate>();
+        foreach (var (text, line) in d.Strings(ConfigKeys.AddressTemplates))
+        {
+            if (!AddressTemplate.TryParse(text, out var t, out var why)) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {why}"));
+            else if (!domains.Contains(t.Domain)) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {t.Domain} is not one of accepted_domains"));
+            else templates.Add(t);
+        }
+
+        string Alias(YamlSection s, ConfigKey key)
+        {
+            var alias = s.String(key);
+            if (string.IsNullOrWhiteSpace(alias))
+            {
+                s.Error(s.Line, s.Display(key), "is required");
+                return "";
+            }
+            lines[alias] = (s, key); // the last one: a duplicate is reported where it is repeated
+            return alias;
+        }
+
+        IReadOnlyList<ProxyAddress> Proxies(YamlSection s, ConfigKey key)
+        {
+            var list = new List<ProxyAddress>();
+            foreach (var (text, line) in s.Strings(key))
+            {
+                if (ProxyAddress.TryParse(text, out var p, out var why)) list.Add(p);
+                else s.Error(line, s.Display(key), $"'{text}': {why}");
+            }
+            return list;
+        }
+
+        string? Server(YamlSection s, ConfigKey key, bool defaultToOnly)
+        {
+            var name = s.String(key);
+            if (name is null) return defaultToOnly && servers.Count == 1 ? servers[0].Name : null;
+            var match = servers.FirstOrDefault(x => x.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (match is null) s.Error(key, $"'{name}' is not one of the servers ({string.Join(", ", servers.Select(x => x.Name))})");
+            return match?.Name ?? name;
+        }
+
+        foreach (var m in d.Sections(ConfigKeys.Mailboxes))
+        {
+            m.CheckUnknown();
+            var alias = Alias(m, ConfigKeys.MailboxAlias);
+            var home = Server(m, ConfigKeys.MailboxHomeServer, defaultToOnly: true);
+            if (home is null) m.Error(m.Line, m.Display(ConfigKeys.MailboxHomeServer), "is required when the organization has several servers");
+            recipients.Add(new MailboxRecipient(alias, m.String(ConfigKeys.MailboxDisplayName) ?? alias, Proxies(m, ConfigKeys.MailboxProxies), home ?? "",
+                m.String(ConfigKeys.MailboxGivenName), m.String(ConfigKeys.MailboxSurname), m.String(ConfigKeys.MailboxInitials)));
+        }
+        foreach (var c in d.Sections(ConfigKeys.Contacts))
+        {
+            c.CheckUnknown();
+            var alias = Alias(c, ConfigKeys.ContactAlias);
+            var targetText = c.String(ConfigKeys.ContactTarget);
+            TypedAddress? target = null;
+            if (targetText is null) c.Error(c.Line, c.Display(ConfigKeys.ContactTarget), "is required");
+            else if (!TypedAddress.TryParse(targetText, out target, out var why)) c.Error(ConfigKeys.ContactTarget, $"'{targetText}': {why}");
+            if (target is not null)
+            {
+                recipients.Add(new ContactRecipient(alias, c.String(ConfigKeys.ContactDisplayName) ?? alias, Proxies(c, ConfigKeys.ContactProxies), target, c.String(ConfigKeys.ContactHomeSite)));
+            }
+        }
+        foreach (var l in d.Sections(ConfigKeys.Lists))
+        {
+            l.CheckUnknown();
+            var alias = Alias(l, ConfigKeys.ListAlias);
+            recipients.Add(new DistributionListRecipient(alias, l.String(ConfigKeys.ListDisplayName) ?? alias, Proxies(l, ConfigKeys.ListProxies),
+                l.Strings(ConfigKeys.ListMembers).Select(x => x.Value).ToArray(), Server(l, ConfigKeys.ListExpansionServer, defaultToOnly: false),
+                l.Strings(ConfigKeys.ListAcceptFrom).Select(x => x.Value).ToArray()));
+        }
+
+        foreach (var r in recipients)
+        {
+            foreach (var p in r.ProxyAddresses.Where(p => p.Address.Mailbox is { } mb && !domains.Contains(mb.Domain)))
+            {
+                var (s, _) = lines.GetValueOrDefault(r.Alias);
+                errors.Add(new ConfigError(d.File, s?.Line ?? d.Line, s?.DisplayPath ?? "directory", $"{p.Address} is not at one of accepted_domains; the SMTP addresses of recipients, contacts included, must be ours (a contact's outside address is its target)"));
+            }
+        }
+
+        var directory = RecipientDirectory.Build(recipients.Where(r => r.Alias.Length > 0), templates, out var problems);
+        foreach (var problem in problems.Where(p => p.IsError))
+        {
+            var (s, key) = lines.GetValueOrDefault(problem.Alias);
+            errors.Add(new ConfigError(d.File, s?.LineOf(key) ?? d.Line, s?.DisplayPath ?? "directory", $"'{problem.Alias}' {problem.Message}"));
+        }
+        notices.AddRange(problems.Where(p => !p.IsError).Select(p => $"directory: '{p.Alias}' {p.Message}"));
+        return (directory, routing);
     }
 
     private static ServerConfig DefaultServer(string baseDirectory) => new(

@@ -127,6 +127,22 @@ internal sealed class YamlSection
         return v;
     }
 
+    public bool Bool(ConfigKey key, bool fallback)
+    {
+        var s = String(key);
+        if (s is null) return fallback;
+        switch (s)
+        {
+            case "true" or "yes" or "on":
+                return true;
+            case "false" or "no" or "off":
+                return false;
+            default:
+                Error(key, $"must be true or false, not '{s}'");
+                return fallback;
+        }
+    }
+
     public T Enum<T>(ConfigKey key, T fallback) where T : struct, Enum
     {
         var s = String(key);

@@ -60,6 +60,7 @@ public sealed class GatehouseServer : IAsyncDisposable
         var spool = MessageSpool.Open(Path.Combine(server.DataDirectory, "spool"), config.SpoolSync == SpoolSync.Fsync ? SyncMethod.Fsync : SyncMethod.Syncfs);
         var r = spool.Recovery;
         Log.SpoolRecovered(logger, spool.Root, r.Queued, r.DroppedIncoming, r.Corrupt, spool.Method.ToString().ToLowerInvariant());
+        foreach (var n in config.Notices) Log.ConfigNotice(logger, n);
         var host = new GatehouseServer(config, server, spool, loggers);
         try
         {

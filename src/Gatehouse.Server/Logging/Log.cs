@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "TLS certificate could not be loaded; STARTTLS and AUTH are off: {Reason}")]
     public static partial void NoCertificate(ILogger logger, string reason);
 
+    [LoggerMessage(1006, LogLevel.Warning, "configuration notice: {Notice}")]
+    public static partial void ConfigNotice(ILogger logger, string notice);
+
     [LoggerMessage(2000, LogLevel.Information, "session client={Client} listener={Listener} helo={Helo} tls={Tls} auth={Auth} from={From} rcpts={Recipients} size={Size} queued={QueueIds} result=\"{Result}\" duration={DurationMs}ms")]
     public static partial void SessionSummary(ILogger logger, string client, string listener, string helo, string tls, string auth, string from, int recipients, long size, string queueIds, string result, long durationMs);
 

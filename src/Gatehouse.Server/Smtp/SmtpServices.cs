@@ -24,7 +24,7 @@ public sealed class SmtpServices
         Metrics = metrics;
         Time = time;
         Limiter = new ConnectionLimiter(config.Limits.MaxConnections, config.Limits.MaxConnectionsPerClient);
-        Recipients = new RecipientAcceptance(config.AcceptedDomains);
+        Recipients = new RecipientAcceptance(config.AcceptedDomains, config.Directory, config.SenderRouting);
         QueueIds = new QueueIdGenerator(time, Random.Shared.Next());
         _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
         // Unknown users are checked against a hash of the same cost as the real ones, so that

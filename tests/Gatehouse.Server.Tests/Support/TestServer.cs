@@ -19,6 +19,9 @@ public sealed record TestServerOptions
     public IReadOnlyList<string> Smtp { get; init; } = [];
 
     public bool WithUsers { get; init; } = true;
+
+    /// <summary>Further top-level YAML (a directory, sender_routing), appended as is.</summary>
+    public string ExtraYaml { get; init; } = "";
 }
 
 /// <summary>The configuration files the tests use, as YAML text.</summary>
@@ -59,6 +62,7 @@ public static class TestConfig
         // Stopping the server at the end of a test should not wait on a client that is gone.
         if (!options.Smtp.Any(l => l.StartsWith("shutdown_grace:", StringComparison.Ordinal))) y.Append("  shutdown_grace: 1s\n");
         foreach (var line in options.Smtp) y.Append("  ").Append(line).Append('\n');
+        y.Append(options.ExtraYaml);
         return y.ToString();
     }
 }
