@@ -36,11 +36,17 @@ public sealed class TypedAddress : IEquatable<TypedAddress>
     /// <summary>Longest value in UTF-8 octets; equal to the IMCEA local-part cap, which bounds a decapsulated value.</summary>
     public const int MaxValueOctets = SmtpPathParser.MaxImceaLocalPartOctets;
 
-    private TypedAddress(AddressType type, string value, string key, Mailbox? mailbox)
+    // An SMTP address keeps only its Mailbox: its value and key are derived on demand, because a
+    // directory of a million recipients holds millions of them and two more strings each would
+    // double its memory. Other types store both strings.
+    private readonly string? _value;
+    private readonly string? _key;
+
+    private TypedAddress(AddressType type, string? value, string? key, Mailbox? mailbox)
     {
         Type = type;
-        Value = value;
-        Key = key;
+        _value = value;
+        _key = key;
         Mailbox = mailbox;
     }
 
@@ -48,10 +54,10 @@ public sealed class TypedAddress : IEquatable<TypedAddress>
     public AddressType Type { get; }
 
     /// <summary>The value in its canonical written form (case as given).</summary>
-    public string Value { get; }
+    public string Value => _value ?? Mailbox!.ToWire();
 
     /// <summary>The comparison key: <c>TYPE:</c> and the value normalised by the type's rule.</summary>
-    public string Key { get; }
+    public string Key => _key ?? SmtpKey(Mailbox!);
 
     /// <summary>The parsed mailbox when <see cref="Type"/> is SMTP, else null.</summary>
     public Mailbox? Mailbox { get; }
@@ -60,7 +66,7 @@ public sealed class TypedAddress : IEquatable<TypedAddress>
     public static TypedAddress FromMailbox(Mailbox mailbox)
     {
         ArgumentNullException.ThrowIfNull(mailbox);
-        return new TypedAddress(AddressType.Smtp, mailbox.ToWire(), SmtpKey(mailbox), mailbox);
+        return new TypedAddress(AddressType.Smtp, null, null, mailbox);
     }
 
     /// <summary>Validates <paramref name="value"/> by the rules of <paramref name="type"/>.</summary>
@@ -75,7 +81,7 @@ public sealed class TypedAddress : IEquatable<TypedAddress>
         {
             var trimmed = value.Trim();
             if (!SmtpPathParser.TryParseMailbox(trimmed, utf8: true, out var mailbox, out error)) return false;
-            address = new TypedAddress(type, mailbox.ToWire(), SmtpKey(mailbox), mailbox);
+            address = new TypedAddress(type, null, null, mailbox);
             return true;
         }
         if (type == AddressType.X400)
@@ -109,11 +115,23 @@ public sealed class TypedAddress : IEquatable<TypedAddress>
         return TryCreate(type, text[(colon + 1)..], out address, out error);
     }
 
-    public bool Equals(TypedAddress? other) => other is not null && string.Equals(Key, other.Key, StringComparison.Ordinal);
+    /// <summary>Equal when the keys are equal; for SMTP compared part by part so that no key is built.</summary>
+    public bool Equals(TypedAddress? other)
+    {
+        if (other is null) return false;
+        if (Mailbox is { } a && other.Mailbox is { } b)
+        {
+            // Same as comparing the keys: OrdinalIgnoreCase is ToUpperInvariant equality, the domain is already lower case.
+            return string.Equals(a.Domain, b.Domain, StringComparison.Ordinal) && string.Equals(a.LocalPart, b.LocalPart, StringComparison.OrdinalIgnoreCase);
+        }
+        return other.Mailbox is null && Mailbox is null && string.Equals(_key, other._key, StringComparison.Ordinal);
+    }
 
     public override bool Equals(object? obj) => Equals(obj as TypedAddress);
 
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+    public override int GetHashCode() => Mailbox is { } m
+        ? HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(m.LocalPart), StringComparer.Ordinal.GetHashCode(m.Domain))
+        : StringComparer.Ordinal.GetHashCode(_key!);
 
     public static bool operator ==(TypedAddress? left, TypedAddress? right) => left is null ? right is null : left.Equals(right);
 

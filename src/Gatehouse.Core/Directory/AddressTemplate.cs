@@ -14,8 +14,9 @@ public sealed record TemplateFacts(string Alias, string? GivenName, string? Surn
 /// takes the first N characters; <c>%rxy</c> replaces every later x in substituted values by y,
 /// and deletes x when y is x; <c>%%</c> is a percent sign.</para>
 /// <para>Substituted values lose the characters an RFC 5321 dot-string cannot hold (spaces, quotes,
-/// commas...), so "Mary Ann O'Neil" becomes "MaryAnnO'Neil"; a template that yields no valid
-/// address for a mailbox (say, no surname) generates nothing for it, and the caller reports it.</para>
+/// commas...), so "Mary Ann O'Neil" becomes "MaryAnnO'Neil", and a name left with nothing counts as
+/// missing; a template that yields no valid address for a mailbox (say, no surname) generates
+/// nothing for it, and the caller reports it.</para>
 /// </remarks>
 public sealed class AddressTemplate
 {
@@ -58,12 +59,27 @@ public sealed class AddressTemplate
     {
         for (var i = 0; i < local.Length; i++)
         {
-            if (local[i] != '%') continue;
+            if (local[i] != '%')
+            {
+                // A literal that no dot-string can hold would make the template generate nothing for anyone.
+                if (!SmtpSyntax.IsAtext(local[i], allowUtf8: false) && local[i] != '.')
+                {
+                    error = $"character '{local[i]}' cannot be in the local part of an address (RFC 5321 4.1.2 dot-string)";
+                    return false;
+                }
+                continue;
+            }
             i++;
+            var start = i;
             while (i < local.Length && char.IsAsciiDigit(local[i])) i++;
             if (i >= local.Length)
             {
                 error = "template ends inside a placeholder";
+                return false;
+            }
+            if (i > start && (local[i] is 'r' or '%' || !int.TryParse(local.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n == 0))
+            {
+                error = $"bad length in %{local[start..(i + 1)]}: a length is a positive number and applies only to %g %s %i %m %d";
                 return false;
             }
             switch (local[i])
@@ -135,6 +151,8 @@ public sealed class AddressTemplate
             }
             var v = clean.ToString();
             if (take is { } n && v.Length > n) v = v[..n];
+            // A name with nothing usable in it is as good as missing: "%g.%s" must not quietly become "%s".
+            if (v.AsSpan().Trim('.').IsEmpty) return null;
             sb.Append(v);
         }
         var result = sb.ToString();

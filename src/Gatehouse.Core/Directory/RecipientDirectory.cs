@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using Gatehouse.Core.Addresses;
 
 namespace Gatehouse.Core.Directory;
@@ -6,8 +7,8 @@ namespace Gatehouse.Core.Directory;
 /// <summary>The organization's recipients, indexed by every proxy address and by alias.</summary>
 /// <remarks>
 /// <para>Immutable once built: a configuration reload builds a new one. Look-up by any proxy
-/// address is one hash of the address's <see cref="TypedAddress.Key"/> (the type's comparison rule
-/// applied once, when the address was parsed).</para>
+/// address is one hash of the address (<see cref="TypedAddress"/> equality: the type's comparison
+/// rule, with no key string built for SMTP addresses).</para>
 /// <para>Building checks what Exchange's directory would refuse: duplicate aliases, an address held
 /// by two recipients, two primaries of one type, list members that do not exist. Address templates
 /// give each mailbox without a primary address at the template's domain one generated address; a generated
@@ -15,10 +16,10 @@ namespace Gatehouse.Core.Directory;
 /// </remarks>
 public sealed class RecipientDirectory
 {
-    private readonly FrozenDictionary<string, DirectoryRecipient> _byAddress;
+    private readonly FrozenDictionary<TypedAddress, DirectoryRecipient> _byAddress;
     private readonly FrozenDictionary<string, DirectoryRecipient> _byAlias;
 
-    private RecipientDirectory(FrozenDictionary<string, DirectoryRecipient> byAddress, FrozenDictionary<string, DirectoryRecipient> byAlias)
+    private RecipientDirectory(FrozenDictionary<TypedAddress, DirectoryRecipient> byAddress, FrozenDictionary<string, DirectoryRecipient> byAlias)
     {
         _byAddress = byAddress;
         _byAlias = byAlias;
@@ -31,7 +32,7 @@ public sealed class RecipientDirectory
     public IEnumerable<DirectoryRecipient> Recipients => _byAlias.Values;
 
     /// <summary>The recipient that holds this address, or null.</summary>
-    public DirectoryRecipient? Find(TypedAddress address) => _byAddress.GetValueOrDefault(address.Key);
+    public DirectoryRecipient? Find(TypedAddress address) => _byAddress.GetValueOrDefault(address);
 
     /// <summary>The recipient with this alias (case-insensitive), or null.</summary>
     public DirectoryRecipient? FindAlias(string alias) => _byAlias.GetValueOrDefault(alias);
@@ -41,7 +42,7 @@ public sealed class RecipientDirectory
     {
         var found = new List<DirectoryProblem>();
         var byAlias = new Dictionary<string, DirectoryRecipient>(StringComparer.OrdinalIgnoreCase);
-        var byAddress = new Dictionary<string, DirectoryRecipient>(StringComparer.Ordinal);
+        var byAddress = new Dictionary<TypedAddress, DirectoryRecipient>();
         var all = new List<DirectoryRecipient>();
 
         foreach (var r in recipients)
@@ -58,13 +59,13 @@ public sealed class RecipientDirectory
             all.Add(r);
             foreach (var p in r.ProxyAddresses)
             {
-                if (byAddress.TryGetValue(p.Address.Key, out var holder))
+                if (byAddress.TryGetValue(p.Address, out var holder))
                 {
                     if (!ReferenceEquals(holder, r)) found.Add(new DirectoryProblem(r.Alias, $"address {p.Address} is already held by '{holder.Alias}'", true));
                 }
                 else
                 {
-                    byAddress.Add(p.Address.Key, r);
+                    byAddress.Add(p.Address, r);
                 }
             }
         }
@@ -74,6 +75,7 @@ public sealed class RecipientDirectory
         {
             if (all[i] is not MailboxRecipient m || templates.Count == 0) continue;
             var added = new List<ProxyAddress>();
+            TypedAddress? promoted = null;
             foreach (var t in templates)
             {
                 // An explicit primary at the template's domain is the administrator's choice; otherwise the template applies.
@@ -84,28 +86,45 @@ public sealed class RecipientDirectory
                     found.Add(new DirectoryProblem(m.Alias, $"template {t.Text} gives no valid address for this mailbox (a name it needs is missing)", false));
                     continue;
                 }
+                var primary = promoted is null && !m.ProxyAddresses.Concat(added).Any(p => p.IsPrimary && p.Address.Type.IsSmtp);
                 var address = TypedAddress.FromMailbox(generated);
-                for (var n = 2; byAddress.ContainsKey(address.Key) && n < 1000; n++)
+                if (byAddress.TryGetValue(address, out var self) && ReferenceEquals(self, m))
                 {
-                    address = TypedAddress.FromMailbox(generated with { LocalPart = generated.LocalPart + n });
+                    // The mailbox already has the generated address as a secondary: that is no collision, and it
+                    // becomes the primary when the mailbox has none, as a newly generated one would.
+                    if (primary) promoted = address;
+                    continue;
                 }
-                if (byAddress.ContainsKey(address.Key))
+                for (var n = 2; byAddress.ContainsKey(address) && n < 1000; n++)
+                {
+                    address = TypedAddress.FromMailbox(generated with { LocalPart = Numbered(generated.LocalPart, n) });
+                }
+                if (byAddress.ContainsKey(address))
                 {
                     found.Add(new DirectoryProblem(m.Alias, $"template {t.Text}: {generated} and 998 numbered variants are all taken", true));
                     continue;
                 }
                 if (address.Mailbox != generated) found.Add(new DirectoryProblem(m.Alias, $"template {t.Text}: {generated} is already taken, generated {address.Value} instead", false));
-                var primary = !m.ProxyAddresses.Concat(added).Any(p => p.IsPrimary && p.Address.Type.IsSmtp);
                 var proxy = new ProxyAddress(address, primary);
                 added.Add(proxy);
-                byAddress.Add(address.Key, m);
+                byAddress.Add(address, m);
             }
-            if (added.Count > 0)
+            if (added.Count > 0 || promoted is not null)
             {
-                var updated = m with { ProxyAddresses = [.. m.ProxyAddresses, .. added] };
+                var kept = m.ProxyAddresses.ToList();
+                if (promoted is not null)
+                {
+                    var at = kept.FindIndex(p => p.Address == promoted);
+                    if (at >= 0) kept[at] = kept[at] with { IsPrimary = true };
+                }
+                var updated = m with { ProxyAddresses = [.. kept, .. added] };
                 all[i] = updated;
                 byAlias[m.Alias] = updated;
-                foreach (var p in updated.ProxyAddresses) byAddress[p.Address.Key] = updated;
+                // Only the addresses this mailbox holds: one it lost to an earlier holder stays with that holder.
+                foreach (var p in updated.ProxyAddresses)
+                {
+                    if (ReferenceEquals(byAddress[p.Address], m)) byAddress[p.Address] = updated;
+                }
             }
         }
 
@@ -122,7 +141,16 @@ public sealed class RecipientDirectory
         }
 
         problems = found;
-        return new RecipientDirectory(byAddress.ToFrozenDictionary(StringComparer.Ordinal), byAlias.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+        return new RecipientDirectory(byAddress.ToFrozenDictionary(), byAlias.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The local part with a number appended, shortened first so it stays within RFC 5321's 64 octets.</summary>
+    private static string Numbered(string localPart, int n)
+    {
+        // Generated local parts are ASCII (AddressTemplate drops the rest), so characters are octets.
+        var suffix = n.ToString(CultureInfo.InvariantCulture);
+        var room = SmtpPathParser.MaxLocalPartOctets - suffix.Length;
+        return (localPart.Length > room ? localPart[..room] : localPart) + suffix;
     }
 
     /// <summary>Expands a list to the mailboxes and contacts it reaches through any nesting.</summary>
@@ -136,29 +164,45 @@ public sealed class RecipientDirectory
         var members = new List<DirectoryRecipient>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var cycles = new List<string>();
-        var path = new List<string>();
-        Walk(list);
-        return new ListExpansion(members, cycles);
-
-        void Walk(DistributionListRecipient l)
+        // An explicit stack, not recursion: a directory may nest lists deeper than a thread's stack.
+        var path = new List<(DistributionListRecipient List, int Next)>();
+        var onPath = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        Enter(list);
+        while (path.Count > 0)
         {
-            path.Add(l.Alias);
-            seen.Add(l.Alias);
-            foreach (var alias in l.Members)
+            var (l, next) = path[^1];
+            if (next >= l.Members.Count)
             {
-                if (FindAlias(alias) is not { } r) continue;
-                if (r is DistributionListRecipient nested)
+                onPath.Remove(l.Alias);
+                path.RemoveAt(path.Count - 1);
+                continue;
+            }
+            path[^1] = (l, next + 1);
+            if (FindAlias(l.Members[next]) is not { } r) continue;
+            if (r is DistributionListRecipient nested)
+            {
+                if (onPath.Contains(nested.Alias))
                 {
-                    var at = path.FindIndex(a => a.Equals(nested.Alias, StringComparison.OrdinalIgnoreCase));
-                    if (at >= 0) cycles.Add(string.Join(" -> ", path.Skip(at).Append(nested.Alias)));
-                    else if (!seen.Contains(nested.Alias)) Walk(nested);
+                    var at = path.FindIndex(e => e.List.Alias.Equals(nested.Alias, StringComparison.OrdinalIgnoreCase));
+                    cycles.Add(string.Join(" -> ", path.Skip(at).Select(e => e.List.Alias).Append(nested.Alias)));
                 }
-                else if (seen.Add(r.Alias))
+                else if (!seen.Contains(nested.Alias))
                 {
-                    members.Add(r);
+                    Enter(nested);
                 }
             }
-            path.RemoveAt(path.Count - 1);
+            else if (seen.Add(r.Alias))
+            {
+                members.Add(r);
+            }
+        }
+        return new ListExpansion(members, cycles);
+
+        void Enter(DistributionListRecipient l)
+        {
+            path.Add((l, 0));
+            onPath.Add(l.Alias);
+            seen.Add(l.Alias);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Directory;
 using Gatehouse.Core.Protocol;
@@ -44,7 +45,25 @@ public sealed class RecipientAcceptance
         DestinationKind.UnknownLocal when _context.Directory.Count == 0 && d.Address?.Mailbox is not null => null,
         DestinationKind.UnknownLocal => SmtpReply.Of(550, "5.1.1", "No such recipient here"),
         DestinationKind.SenderRouted => SmtpReply.Of(550, "5.7.1", "Sender-specified routing is not accepted; relaying denied"),
-        DestinationKind.Invalid => SmtpReply.Of(550, "5.1.3", "Bad destination mailbox address: " + d.Reason),
+        DestinationKind.Invalid => SmtpReply.Of(550, "5.1.3", "Bad destination mailbox address: " + ForReply(d.Reason)),
         _ => Replies.RelayDenied,
     };
+
+    /// <summary>The reason as reply text: printable ASCII (RFC 5321 4.2) and short enough for a 512-octet reply line (4.5.3.1.5).</summary>
+    /// <remarks>A reason can quote what the client sent, decoded from IMCEA escapes, so it may hold any character and any length.</remarks>
+    private static string ForReply(string reason)
+    {
+        const int MaxReasonLength = 400;
+        var sb = new StringBuilder(Math.Min(reason.Length, MaxReasonLength + 3));
+        foreach (var c in reason)
+        {
+            if (sb.Length == MaxReasonLength)
+            {
+                sb.Append("...");
+                break;
+            }
+            sb.Append(c is >= ' ' and <= '~' ? c : '?');
+        }
+        return sb.ToString();
+    }
 }

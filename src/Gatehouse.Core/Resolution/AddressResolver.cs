@@ -39,7 +39,7 @@ public static class AddressResolver
             }
             // The bare <Postmaster> of RFC 5321 4.1.1.3: whichever postmaster the directory names, else ours.
             return context.Directory.FindAlias("postmaster") is { } pm
-                ? Found(pm, pm.PrimaryAddress(AddressType.Smtp), chain)
+                ? Found(pm, pm.PrimaryAddress(AddressType.Smtp), chain, context, 0)
                 : new Destination(DestinationKind.Postmaster, null, null, chain, "the postmaster of this organization");
         }
         return ResolveSmtp(TypedAddress.FromMailbox(mailbox), context, chain, 0);
@@ -51,7 +51,7 @@ public static class AddressResolver
     private static Destination ResolveTyped(TypedAddress address, ResolverContext context, List<ResolutionStep> chain, int depth)
     {
         if (address.Type.IsSmtp) return ResolveSmtp(address, context, chain, depth);
-        if (context.Directory.Find(address) is { } r) return Found(r, address, chain);
+        if (context.Directory.Find(address) is { } r) return Found(r, address, chain, context, depth);
         if (address.Type == AddressType.Ex || address.Type == AddressType.X500)
         {
             return new Destination(DestinationKind.UnknownLocal, address, null, chain, $"no recipient of this organization has the {address.Type} address {address.Value}");
@@ -61,7 +61,7 @@ public static class AddressResolver
 
     private static Destination ResolveSmtp(TypedAddress address, ResolverContext context, List<ResolutionStep> chain, int depth)
     {
-        if (context.Directory.Find(address) is { } r) return Found(r, address, chain);
+        if (context.Directory.Find(address) is { } r) return Found(r, address, chain, context, depth);
         var mailbox = address.Mailbox!;
         if (!context.IsAcceptedDomain(mailbox.Domain))
         {
@@ -91,20 +91,28 @@ public static class AddressResolver
         if (mailbox.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
         {
             return context.Directory.FindAlias("postmaster") is { } pm
-                ? Found(pm, address, chain)
+                ? Found(pm, address, chain, context, depth)
                 : new Destination(DestinationKind.Postmaster, address, null, chain, "the postmaster of this organization");
         }
         return new Destination(DestinationKind.UnknownLocal, address, null, chain, $"no recipient of this organization has the address {address.Value}");
     }
 
-    private static Destination Found(DirectoryRecipient r, TypedAddress? matched, List<ResolutionStep> chain)
+    private static Destination Found(DirectoryRecipient r, TypedAddress? matched, List<ResolutionStep> chain, ResolverContext context, int depth)
     {
         chain.Add(new ResolutionStep("directory", matched?.ToString() ?? r.Alias, r.Alias, $"{r.Kind} '{r.Alias}' ({r.DisplayName})"));
         switch (r)
         {
             case ContactRecipient c:
                 chain.Add(new ResolutionStep("contact-target", r.Alias, c.Target.ToString(), "a contact's mail goes to its target address, resolved here, not at its home site"));
-                return new Destination(DestinationKind.Recipient, c.Target, r, chain, $"contact '{r.Alias}', target {c.Target}");
+                if (depth >= context.MaxRewrites)
+                {
+                    return new Destination(DestinationKind.Invalid, c.Target, null, chain, $"more than {context.MaxRewrites} rewrites; refusing to follow further");
+                }
+                // A target inside the organization is resolved on: the contact is then only a forwarding name.
+                var target = ResolveTyped(c.Target, context, chain, depth + 1);
+                return target.Kind is DestinationKind.Outside or DestinationKind.OneOff
+                    ? new Destination(DestinationKind.Recipient, c.Target, r, chain, $"contact '{r.Alias}', target {c.Target}")
+                    : target;
             case DistributionListRecipient:
                 return new Destination(DestinationKind.List, matched, r, chain, $"distribution list '{r.Alias}'");
             default:

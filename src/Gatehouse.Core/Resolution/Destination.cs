@@ -6,7 +6,7 @@ namespace Gatehouse.Core.Resolution;
 /// <summary>What an address turned out to be.</summary>
 public enum DestinationKind
 {
-    /// <summary>A mailbox or contact of the directory (for a contact, <see cref="Destination.Address"/> is its target).</summary>
+    /// <summary>A mailbox, or a contact whose target is outside (then <see cref="Destination.Address"/> is the target; a target inside is resolved on).</summary>
     Recipient,
 
     /// <summary>A distribution list of the directory, to be expanded.</summary>
