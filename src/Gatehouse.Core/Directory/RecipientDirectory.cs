@@ -16,11 +16,13 @@ namespace Gatehouse.Core.Directory;
 /// </remarks>
 public sealed class RecipientDirectory
 {
+    private readonly SmtpAddressIndex _smtp;
     private readonly FrozenDictionary<TypedAddress, DirectoryRecipient> _byAddress;
     private readonly FrozenDictionary<string, DirectoryRecipient> _byAlias;
 
-    private RecipientDirectory(FrozenDictionary<TypedAddress, DirectoryRecipient> byAddress, FrozenDictionary<string, DirectoryRecipient> byAlias)
+    private RecipientDirectory(SmtpAddressIndex smtp, FrozenDictionary<TypedAddress, DirectoryRecipient> byAddress, FrozenDictionary<string, DirectoryRecipient> byAlias)
     {
+        _smtp = smtp;
         _byAddress = byAddress;
         _byAlias = byAlias;
     }
@@ -32,7 +34,7 @@ public sealed class RecipientDirectory
     public IEnumerable<DirectoryRecipient> Recipients => _byAlias.Values;
 
     /// <summary>The recipient that holds this address, or null.</summary>
-    public DirectoryRecipient? Find(TypedAddress address) => _byAddress.GetValueOrDefault(address);
+    public DirectoryRecipient? Find(TypedAddress address) => address.Mailbox is { } m ? _smtp.Find(m) : _byAddress.GetValueOrDefault(address);
 
     /// <summary>The recipient with this alias (case-insensitive), or null.</summary>
     public DirectoryRecipient? FindAlias(string alias) => _byAlias.GetValueOrDefault(alias);
@@ -141,7 +143,9 @@ public sealed class RecipientDirectory
         }
 
         problems = found;
-        return new RecipientDirectory(byAddress.ToFrozenDictionary(), byAlias.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+        var smtp = new SmtpAddressIndex(byAddress.Where(e => e.Key.Mailbox is not null).Select(e => (e.Key.Mailbox!, e.Value)).ToList());
+        var others = byAddress.Where(e => e.Key.Mailbox is null).ToFrozenDictionary();
+        return new RecipientDirectory(smtp, others, byAlias.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>The local part with a number appended, shortened first so it stays within RFC 5321's 64 octets.</summary>

@@ -98,26 +98,26 @@ public sealed class DataDecoder
             switch (_state)
             {
                 case State.InLine:
-                {
-                    var rest = input[i..];
-                    var stop = rest.IndexOfAny((byte)'\r', (byte)'\n');
-                    var run = stop < 0 ? rest : rest[..stop];
-                    Emit(run, output);
-                    _lineLength += run.Length;
-                    CheckLineLength();
-                    i += run.Length;
-                    if (stop < 0) break;
-                    if (rest[stop] == '\r')
                     {
-                        _state = State.InLineCr;
+                        var rest = input[i..];
+                        var stop = rest.IndexOfAny((byte)'\r', (byte)'\n');
+                        var run = stop < 0 ? rest : rest[..stop];
+                        Emit(run, output);
+                        _lineLength += run.Length;
+                        CheckLineLength();
+                        i += run.Length;
+                        if (stop < 0) break;
+                        if (rest[stop] == '\r')
+                        {
+                            _state = State.InLineCr;
+                        }
+                        else
+                        {
+                            BareEnding(output);
+                        }
+                        i++;
+                        break;
                     }
-                    else
-                    {
-                        BareEnding(output);
-                    }
-                    i++;
-                    break;
-                }
                 case State.InLineCr:
                     if (input[i] == '\n')
                     {
