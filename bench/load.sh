@@ -27,9 +27,14 @@ dotnet build "$here/bench/Gatehouse.Bench.Load" -c Release -o "$work/load" -nolo
 "$here/gatehouse" serve --config "$work/bench.yaml" > "$work/serve.log" 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:8599/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 echo "# $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(df -T "$work" | awk 'NR==2{print $2}') spool; $(date -u +%FT%TZ)"
+# CPU seconds the server process (the dotnet child of the wrapper) has used: utime + stime in clock ticks.
+cpu() { local pid; pid=$(pgrep -f "gatehouse.dll serve --config $work/bench.yaml" | head -1); awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$pid/stat"; }
 for size in 1024 10240; do
   for c in 1 10 50; do
-    dotnet "$work/load/gatehouse-load.dll" --server 127.0.0.1:2599 --messages "$n" --concurrency "$c" --size "$size" --metrics http://127.0.0.1:8599/metrics
+    before=$(cpu)
+    line=$(dotnet "$work/load/gatehouse-load.dll" --server 127.0.0.1:2599 --messages "$n" --concurrency "$c" --size "$size" --metrics http://127.0.0.1:8599/metrics)
+    after=$(cpu)
+    echo "$line server_cpu_s_per_1000=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)*1000/n}')"
     rm -f "$work"/data/spool/queue/* # keep the queue directory from growing across runs
   done
 done
