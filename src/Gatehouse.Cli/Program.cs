@@ -6,6 +6,8 @@ var root = new RootCommand("Gatehouse: an organization's Internet mail gateway."
 {
     ServeCommand.Create(),
     ConfigCommand.Create(),
+    RouteCommand.Create(),
+    RoutesCommand.Create(),
     HashPasswordCommand.Create(),
 };
 var parse = root.Parse(args);

@@ -19,4 +19,17 @@ internal static class ConfigLoading
             return null;
         }
     }
+
+    /// <summary>The server a command acts as: the named one, or the only one; null after printing why not.</summary>
+    public static ServerConfig? PickServer(GatehouseConfig cfg, string? name)
+    {
+        var me = cfg.FindServer(name);
+        if (me is null)
+        {
+            Console.Error.WriteLine(name is null
+                ? $"gatehouse: the configuration lists {cfg.Servers.Count} servers; say which with --server ({string.Join(", ", cfg.Servers.Select(s => s.Name))})"
+                : $"gatehouse: no server named '{name}' in the configuration ({string.Join(", ", cfg.Servers.Select(s => s.Name))})");
+        }
+        return me;
+    }
 }

@@ -19,14 +19,8 @@ internal static class ServeCommand
             var cfg = ConfigLoading.Load(parse.GetValue(config));
             if (cfg is null) return ExitCodes.Usage;
             var name = parse.GetValue(server);
-            var me = cfg.FindServer(name);
-            if (me is null)
-            {
-                Console.Error.WriteLine(name is null
-                    ? $"gatehouse: the configuration lists {cfg.Servers.Count} servers; say which with --server ({string.Join(", ", cfg.Servers.Select(s => s.Name))})"
-                    : $"gatehouse: no server named '{name}' in the configuration ({string.Join(", ", cfg.Servers.Select(s => s.Name))})");
-                return ExitCodes.Usage;
-            }
+            var me = ConfigLoading.PickServer(cfg, name);
+            if (me is null) return ExitCodes.Usage;
             using var loggers = LoggingSetup.Create(cfg.Logging);
             var logger = loggers.CreateLogger("Gatehouse");
             GatehouseServer host;

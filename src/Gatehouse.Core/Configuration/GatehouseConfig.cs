@@ -47,7 +47,11 @@ public sealed record ServerConfig(
     string DataDirectory,
     IReadOnlyList<ListenerConfig> Listeners,
     TlsConfig Tls,
-    AdminConfig? Admin);
+    AdminConfig? Admin)
+{
+    /// <summary>The site the server belongs to.</summary>
+    public string Site { get; init; } = "default";
+}
 
 /// <summary>An SMTP AUTH user and the salted hash of their password.</summary>
 public sealed record UserConfig(string Name, string PasswordHash);
@@ -84,6 +88,30 @@ public sealed record GatehouseConfig(
 
     /// <summary>Which sender-specified routing forms are honoured (all off by default).</summary>
     public SenderRoutingOptions SenderRouting { get; init; } = SenderRoutingOptions.Default;
+
+    /// <summary>The sites of the organization (at least the one every server belongs to).</summary>
+    public IReadOnlyList<SiteConfig> Sites { get; init; } = [new SiteConfig("default")];
+
+    /// <summary>Accepted domains with their kinds; <see cref="AcceptedDomains"/> lists their names.</summary>
+    public IReadOnlyList<AcceptedDomain> Domains { get; init; } = [];
+
+    /// <summary>Internet and site connectors with their address spaces.</summary>
+    public IReadOnlyList<ConnectorConfig> Connectors { get; init; } = [];
+
+    /// <summary>Who may relay; closed by default.</summary>
+    public RelayPermissions Relay { get; init; } = RelayPermissions.Closed;
+
+    /// <summary>The accepted domain that holds <paramref name="domain"/>: an exact entry, else the longest one whose subdomains are included.</summary>
+    public AcceptedDomain? FindAcceptedDomain(string domain)
+    {
+        AcceptedDomain? best = null;
+        foreach (var d in Domains)
+        {
+            if (d.Domain == domain) return d;
+            if (d.Matches(domain) && (best is null || d.Domain.Length > best.Domain.Length)) best = d;
+        }
+        return best;
+    }
 
     /// <summary>Things worth an administrator's attention that do not make the configuration unusable (a generated address that got a number).</summary>
     public IReadOnlyList<string> Notices { get; init; } = [];

@@ -12,7 +12,37 @@ public sealed record ConfigKey(string Path, string Default, string Description)
 public static class ConfigKeys
 {
     public static readonly ConfigKey OrganizationName = new("organization.name", "Gatehouse", "Name of the organization, shown in reports.");
-    public static readonly ConfigKey AcceptedDomains = new("accepted_domains", "[localhost]", "Domains this organization receives mail for; RCPT for any other domain is refused with 550 5.7.1.");
+    public static readonly ConfigKey AcceptedDomains = new("accepted_domains", "[localhost]", "Domains this organization receives mail for: a name (authoritative) or a mapping with the keys below.");
+    public static readonly ConfigKey AcceptedDomainName = new("accepted_domains.domain", "(required)", "The domain.");
+    public static readonly ConfigKey AcceptedDomainType = new("accepted_domains.type", "authoritative", "authoritative, internal_relay or external_relay.");
+    public static readonly ConfigKey AcceptedDomainForwardTo = new("accepted_domains.forward_to", "(none)", "Host for internal_relay and external_relay domains.");
+    public static readonly ConfigKey AcceptedDomainSubdomains = new("accepted_domains.include_subdomains", "false", "Accept every subdomain too.");
+    public static readonly ConfigKey Sites = new("sites", "one site named 'default'", "The sites of the organization.");
+    public static readonly ConfigKey SiteName = new("sites.name", "(required)", "Unique name of the site.");
+    public static readonly ConfigKey ServerSite = new("servers.site", "default (or required when sites are listed)", "The site the server belongs to.");
+    public static readonly ConfigKey Connectors = new("connectors", "[]", "Internet and site connectors.");
+    public static readonly ConfigKey ConnectorName = new("connectors.name", "(required)", "Unique name of the connector.");
+    public static readonly ConfigKey ConnectorType = new("connectors.type", "(required)", "internet or site.");
+    public static readonly ConfigKey ConnectorServers = new("connectors.servers", "(required for internet)", "Internet: servers that run it. Site: servers of the source site that send over it (empty: any).");
+    public static readonly ConfigKey ConnectorSmartHost = new("connectors.smart_host", "(none: DNS MX)", "Internet: forward all mail to this host[:port] instead of looking up MX records.");
+    public static readonly ConfigKey ConnectorForwardDomains = new("connectors.forward_domains", "[]", "Internet: forward all messages for a domain to a host.");
+    public static readonly ConfigKey ForwardDomain = new("connectors.forward_domains.domain", "(required)", "The domain.");
+    public static readonly ConfigKey ForwardHost = new("connectors.forward_domains.host", "(required)", "The host[:port].");
+    public static readonly ConfigKey ConnectorTypeMap = new("connectors.outbound_type_map", "{}", "Internet: address types sent as SMTP, e.g. SMTPOUT: SMTP.");
+    public static readonly ConfigKey ConnectorSiteDomain = new("connectors.site_domain", "(none)", "Internet: domain at which non-SMTP senders are IMCEA-encapsulated.");
+    public static readonly ConfigKey AddressSpaces = new("connectors.address_spaces", "(required for internet)", "What the connector carries.");
+    public static readonly ConfigKey SpaceType = new("connectors.address_spaces.type", "SMTP", "Address type.");
+    public static readonly ConfigKey SpacePattern = new("connectors.address_spaces.pattern", "(required)", "Pattern.");
+    public static readonly ConfigKey SpaceCost = new("connectors.address_spaces.cost", "1", "Cost 1-100.");
+    public static readonly ConfigKey SpaceScope = new("connectors.address_spaces.scope", "organization", "organization or site.");
+    public static readonly ConfigKey ConnectorSourceSite = new("connectors.source_site", "(required for site)", "Site: the site it leaves from.");
+    public static readonly ConfigKey ConnectorTargetSite = new("connectors.target_site", "(required for site)", "Site: the site it goes to.");
+    public static readonly ConfigKey ConnectorCost = new("connectors.cost", "1", "Site: cost of the hop, 1-100.");
+    public static readonly ConfigKey ConnectorBridgeheads = new("connectors.bridgeheads", "(required for site)", "Site: servers of the target site that receive its mail.");
+    public static readonly ConfigKey RelayAuthenticated = new("relay.allow_authenticated", "false", "Authenticated clients may relay.");
+    public static readonly ConfigKey RelayClients = new("relay.allow_clients", "[]", "Client ranges (CIDR) that may relay.");
+    public static readonly ConfigKey RelayLocalAddresses = new("relay.allow_local_addresses", "[]", "Connections arriving on these local addresses may relay.");
+    public static readonly ConfigKey RelayDeny = new("relay.deny_clients", "[]", "Client ranges that may never relay; overrides every allow rule.");
 
     public static readonly ConfigKey Servers = new("servers", "one server named 'gatehouse'", "The servers of the organization; `serve --server NAME` picks one.");
     public static readonly ConfigKey ServerName = new("servers.name", "(required)", "Unique name of the server, used by `--server`.");

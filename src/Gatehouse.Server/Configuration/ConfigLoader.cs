@@ -73,26 +73,57 @@ public static class ConfigLoader
         org?.CheckUnknown();
         var orgName = org?.String(ConfigKeys.OrganizationName) ?? "Gatehouse";
 
-        var domains = new List<string>();
+        var accepted = new List<AcceptedDomain>();
         if (top.Has(ConfigKeys.AcceptedDomains))
         {
-            foreach (var (d, line) in top.Strings(ConfigKeys.AcceptedDomains))
+            foreach (var (value, map, line) in top.Items(ConfigKeys.AcceptedDomains))
             {
-                var lower = d.Trim().ToLowerInvariant();
-                if (!SmtpPathParser.IsAsciiDomain(lower, out var why)) errors.Add(new ConfigError(file, line, "accepted_domains", $"'{d}' is not a domain: {why}"));
-                else if (domains.Contains(lower)) errors.Add(new ConfigError(file, line, "accepted_domains", $"'{d}' is listed twice"));
-                else domains.Add(lower);
+                var name = value;
+                var kind = AcceptedDomainKind.Authoritative;
+                string? forward = null;
+                var subdomains = false;
+                var keyName = "accepted_domains";
+                if (map is not null)
+                {
+                    map.CheckUnknown();
+                    keyName = map.DisplayPath;
+                    name = map.String(ConfigKeys.AcceptedDomainName);
+                    if (name is null) map.Error(map.Line, map.Display(ConfigKeys.AcceptedDomainName), "is required");
+                    kind = map.Enum(ConfigKeys.AcceptedDomainType, AcceptedDomainKind.Authoritative);
+                    forward = map.String(ConfigKeys.AcceptedDomainForwardTo);
+                    subdomains = map.Bool(ConfigKeys.AcceptedDomainSubdomains, false);
+                    if (kind != AcceptedDomainKind.Authoritative && forward is null) map.Error(map.Line, map.Display(ConfigKeys.AcceptedDomainForwardTo), $"is required for a domain of type {ConfigValues.SnakeCase(kind.ToString())}");
+                    if (kind == AcceptedDomainKind.Authoritative && forward is not null) map.Error(ConfigKeys.AcceptedDomainForwardTo, "only internal_relay and external_relay domains are forwarded");
+                }
+                if (name is null) continue;
+                var lower = name.Trim().ToLowerInvariant();
+                if (!SmtpPathParser.IsAsciiDomain(lower, out var why)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is not a domain: {why}"));
+                else if (accepted.Any(a => a.Domain == lower)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is listed twice"));
+                else accepted.Add(new AcceptedDomain(lower, kind, forward, subdomains));
             }
         }
         else
         {
-            domains.Add("localhost");
+            accepted.Add(new AcceptedDomain("localhost", AcceptedDomainKind.Authoritative, null, false));
         }
+        var domains = accepted.Select(a => a.Domain).ToList();
+
+        var sites = new List<SiteConfig>();
+        foreach (var site in top.Sections(ConfigKeys.Sites))
+        {
+            site.CheckUnknown();
+            var name = site.String(ConfigKeys.SiteName);
+            if (string.IsNullOrWhiteSpace(name)) site.Error(site.Line, site.Display(ConfigKeys.SiteName), "is required");
+            else if (sites.Any(x => x.Name.Equals(name, StringComparison.OrdinalIgnoreCase))) site.Error(ConfigKeys.SiteName, $"site '{name}' is listed twice");
+            else sites.Add(new SiteConfig(name));
+        }
+        var sitesListed = sites.Count > 0;
+        if (!sitesListed) sites.Add(new SiteConfig("default"));
 
         var servers = new List<ServerConfig>();
         if (top.Has(ConfigKeys.Servers))
         {
-            foreach (var s in top.Sections(ConfigKeys.Servers)) servers.Add(ReadServer(s, baseDirectory));
+            foreach (var s in top.Sections(ConfigKeys.Servers)) servers.Add(ReadServer(s, baseDirectory, sites, sitesListed));
             if (servers.Count == 0) top.Error(ConfigKeys.Servers, "must list at least one server");
             foreach (var dup in servers.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             {
@@ -118,7 +149,9 @@ public static class ConfigLoader
         }
 
         var notices = new List<string>();
-        var (directory, routing) = ReadDirectory(top, servers, domains, errors, notices);
+        var (directory, routing) = ReadDirectory(top, servers, accepted, errors, notices);
+        var connectors = ReadConnectors(top, servers, sites, errors);
+        var relay = ReadRelay(top);
 
         var smtp = top.Map("smtp");
         smtp?.CheckUnknown();
@@ -154,10 +187,14 @@ public static class ConfigLoader
             Directory = directory,
             SenderRouting = routing,
             Notices = notices,
+            Sites = sites,
+            Domains = accepted,
+            Connectors = connectors,
+            Relay = relay,
         };
     }
 
-    private static (RecipientDirectory, SenderRoutingOptions) ReadDirectory(YamlSection top, List<ServerConfig> servers, List<string> domains, List<ConfigError> errors, List<string> notices)
+    private static (RecipientDirectory, SenderRoutingOptions) ReadDirectory(YamlSection top, List<ServerConfig> servers, List<AcceptedDomain> accepted, List<ConfigError> errors, List<string> notices)
     {
         var sr = top.Map("sender_routing");
         sr?.CheckUnknown();
@@ -177,7 +214,7 @@ public static class ConfigLoader
         foreach (var (text, line) in d.Strings(ConfigKeys.AddressTemplates))
         {
             if (!AddressTemplate.TryParse(text, out var t, out var why)) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {why}"));
-            else if (!domains.Contains(t.Domain)) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {t.Domain} is not one of accepted_domains"));
+            else if (!accepted.Any(a => a.Matches(t.Domain))) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {t.Domain} is not one of accepted_domains"));
             else templates.Add(t);
         }
 
@@ -246,7 +283,7 @@ public static class ConfigLoader
 
         foreach (var r in recipients)
         {
-            foreach (var p in r.ProxyAddresses.Where(p => p.Address.Mailbox is { } mb && !domains.Contains(mb.Domain)))
+            foreach (var p in r.ProxyAddresses.Where(p => p.Address.Mailbox is { } mb && !accepted.Any(a => a.Matches(mb.Domain))))
             {
                 var (s, _) = lines.GetValueOrDefault(r.Alias);
                 errors.Add(new ConfigError(d.File, s?.Line ?? d.Line, s?.DisplayPath ?? "directory", $"{p.Address} is not at one of accepted_domains; the SMTP addresses of recipients, contacts included, must be ours (a contact's outside address is its target)"));
@@ -263,6 +300,146 @@ public static class ConfigLoader
         return (directory, routing);
     }
 
+    private static List<ConnectorConfig> ReadConnectors(YamlSection top, List<ServerConfig> servers, List<SiteConfig> sites, List<ConfigError> errors)
+    {
+        var list = new List<ConnectorConfig>();
+        foreach (var c in top.Sections(ConfigKeys.Connectors))
+        {
+            c.CheckUnknown();
+            var name = c.String(ConfigKeys.ConnectorName);
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                c.Error(c.Line, c.Display(ConfigKeys.ConnectorName), "is required");
+                name = "?";
+            }
+            else if (list.Any(x => x.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                c.Error(ConfigKeys.ConnectorName, $"connector name '{name}' is used twice");
+            }
+            if (!c.Has(ConfigKeys.ConnectorType)) c.Error(c.Line, c.Display(ConfigKeys.ConnectorType), "is required: internet or site");
+            var kind = c.Enum(ConfigKeys.ConnectorType, ConnectorKind.Internet);
+            var serverNames = new List<string>();
+            foreach (var (value, line) in c.Strings(ConfigKeys.ConnectorServers))
+            {
+                var known = servers.FirstOrDefault(x => x.Name.Equals(value, StringComparison.OrdinalIgnoreCase));
+                if (known is null) c.Error(line, c.Display(ConfigKeys.ConnectorServers), $"'{value}' is not one of the servers ({string.Join(", ", servers.Select(x => x.Name))})");
+                else serverNames.Add(known.Name);
+            }
+            var typeMap = new Dictionary<string, AddressType>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (from, to, line) in c.Pairs(ConfigKeys.ConnectorTypeMap))
+            {
+                if (!AddressType.TryParse(from, out var f, out var why) || !AddressType.TryParse(to, out var t, out why)) c.Error(line, c.Display(ConfigKeys.ConnectorTypeMap), why);
+                else if (!t.IsSmtp) c.Error(line, c.Display(ConfigKeys.ConnectorTypeMap), $"{from} may only be mapped to SMTP: an internet connector sends SMTP");
+                else typeMap[f.Name] = t;
+            }
+            var spaces = new List<AddressSpace>();
+            foreach (var a in c.Sections(ConfigKeys.AddressSpaces))
+            {
+                a.CheckUnknown();
+                var typeText = a.String(ConfigKeys.SpaceType) ?? "SMTP";
+                if (!AddressType.TryParse(typeText, out var type, out var why))
+                {
+                    a.Error(ConfigKeys.SpaceType, why);
+                    continue;
+                }
+                var pattern = a.String(ConfigKeys.SpacePattern);
+                if (pattern is null)
+                {
+                    a.Error(a.Line, a.Display(ConfigKeys.SpacePattern), "is required (SMTP: example.com, *.example.com or *)");
+                    continue;
+                }
+                if (!Core.Routing.AddressSpaceMatcher.IsValidPattern(type, pattern, out why)) a.Error(ConfigKeys.SpacePattern, why);
+                if (kind == ConnectorKind.Internet && !type.IsSmtp && !typeMap.ContainsKey(type.Name))
+                {
+                    a.Error(ConfigKeys.SpaceType, $"an internet connector sends SMTP: add outbound_type_map {{{type.Name}: SMTP}} to carry {type.Name} addresses (seed Q183801's OverrideProxyOut)");
+                }
+                spaces.Add(new AddressSpace(type, type.IsSmtp ? pattern.ToLowerInvariant() : pattern, a.Int(ConfigKeys.SpaceCost, 1, 1, 100), a.Enum(ConfigKeys.SpaceScope, AddressSpaceScope.Organization)));
+            }
+            var forwards = new List<DomainForward>();
+            foreach (var f in c.Sections(ConfigKeys.ConnectorForwardDomains))
+            {
+                f.CheckUnknown();
+                var domain = f.String(ConfigKeys.ForwardDomain)?.ToLowerInvariant();
+                var host = f.String(ConfigKeys.ForwardHost);
+                if (domain is null || !SmtpPathParser.IsAsciiDomain(domain, out var why)) f.Error(f.Line, f.Display(ConfigKeys.ForwardDomain), "is required and must be a domain");
+                else if (host is null) f.Error(f.Line, f.Display(ConfigKeys.ForwardHost), "is required");
+                else forwards.Add(new DomainForward(domain, host));
+            }
+            string? source = null, target = null;
+            var bridgeheads = new List<string>();
+            var cost = c.Int(ConfigKeys.ConnectorCost, 1, 1, 100);
+            string? Site(ConfigKey key)
+            {
+                var v = c.String(key);
+                if (v is null)
+                {
+                    c.Error(c.Line, c.Display(key), "is required for a site connector");
+                    return null;
+                }
+                var known = sites.FirstOrDefault(x => x.Name.Equals(v, StringComparison.OrdinalIgnoreCase));
+                if (known is null) c.Error(key, $"'{v}' is not one of the sites ({string.Join(", ", sites.Select(x => x.Name))})");
+                return known?.Name;
+            }
+            if (kind == ConnectorKind.Site)
+            {
+                source = Site(ConfigKeys.ConnectorSourceSite);
+                target = Site(ConfigKeys.ConnectorTargetSite);
+                if (source is not null && source == target) c.Error(ConfigKeys.ConnectorTargetSite, "a site connector joins two different sites");
+                foreach (var (value, line) in c.Strings(ConfigKeys.ConnectorBridgeheads))
+                {
+                    var known = servers.FirstOrDefault(x => x.Name.Equals(value, StringComparison.OrdinalIgnoreCase));
+                    if (known is null) c.Error(line, c.Display(ConfigKeys.ConnectorBridgeheads), $"'{value}' is not one of the servers");
+                    else if (target is not null && known.Site != target) c.Error(line, c.Display(ConfigKeys.ConnectorBridgeheads), $"'{value}' is in site {known.Site}, not in the target site {target}");
+                    else bridgeheads.Add(known.Name);
+                }
+                if (bridgeheads.Count == 0 && !c.Has(ConfigKeys.ConnectorBridgeheads)) c.Error(c.Line, c.Display(ConfigKeys.ConnectorBridgeheads), "is required for a site connector");
+                foreach (var sname in serverNames.Where(n => source is not null && servers.First(x => x.Name == n).Site != source))
+                {
+                    c.Error(ConfigKeys.ConnectorServers, $"'{sname}' is not in the source site {source}");
+                }
+                if (spaces.Count > 0) c.Error(ConfigKeys.AddressSpaces, "a site connector carries mail between sites by the directory; it has no address spaces");
+            }
+            else
+            {
+                if (serverNames.Count == 0 && !c.Has(ConfigKeys.ConnectorServers)) c.Error(c.Line, c.Display(ConfigKeys.ConnectorServers), "is required for an internet connector: which servers run it");
+                if (spaces.Count == 0 && !c.Has(ConfigKeys.AddressSpaces)) c.Error(c.Line, c.Display(ConfigKeys.AddressSpaces), "is required for an internet connector (for all of the Internet: - type: SMTP, pattern: \"*\")");
+                foreach (var key in new[] { ConfigKeys.ConnectorSourceSite, ConfigKeys.ConnectorTargetSite, ConfigKeys.ConnectorBridgeheads, ConfigKeys.ConnectorCost })
+                {
+                    if (c.Has(key)) c.Error(key, "is for site connectors only; an internet connector's costs are on its address spaces");
+                }
+            }
+            var siteDomain = c.String(ConfigKeys.ConnectorSiteDomain)?.ToLowerInvariant();
+            if (siteDomain is not null && !SmtpPathParser.IsAsciiDomain(siteDomain, out var sdWhy)) c.Error(ConfigKeys.ConnectorSiteDomain, sdWhy);
+            list.Add(new ConnectorConfig(name, kind, serverNames, spaces, c.String(ConfigKeys.ConnectorSmartHost), forwards, typeMap, siteDomain, source, target, cost, bridgeheads));
+        }
+        return list;
+    }
+
+    private static RelayPermissions ReadRelay(YamlSection top)
+    {
+        var r = top.Map("relay");
+        if (r is null) return RelayPermissions.Closed;
+        r.CheckUnknown();
+        List<IPNetwork> Networks(ConfigKey key)
+        {
+            var list = new List<IPNetwork>();
+            foreach (var (text, line) in r.Strings(key))
+            {
+                var t = text.Contains('/', StringComparison.Ordinal) ? text : text + (text.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
+                if (IPNetwork.TryParse(t, out var n)) list.Add(n);
+                else r.Error(line, r.Display(key), $"'{text}' is not an address range such as 192.168.0.0/24 or 2001:db8::/32 (host bits must be zero)");
+            }
+            return list;
+        }
+        var locals = new List<IPAddress>();
+        foreach (var (text, line) in r.Strings(ConfigKeys.RelayLocalAddresses))
+        {
+            if (IPAddress.TryParse(text, out var a)) locals.Add(a);
+            else r.Error(line, r.Display(ConfigKeys.RelayLocalAddresses), $"'{text}' is not an IP address");
+        }
+        return new RelayPermissions(r.Bool(ConfigKeys.RelayAuthenticated, false), Networks(ConfigKeys.RelayClients), locals, Networks(ConfigKeys.RelayDeny));
+    }
+
     private static ServerConfig DefaultServer(string baseDirectory) => new(
         "gatehouse",
         DefaultHostname(),
@@ -277,7 +454,7 @@ public static class ConfigLoader
         return SmtpPathParser.IsAsciiDomain(h, out _) ? h : "localhost";
     }
 
-    private static ServerConfig ReadServer(YamlSection s, string baseDirectory)
+    private static ServerConfig ReadServer(YamlSection s, string baseDirectory, List<SiteConfig> sites, bool sitesListed)
     {
         s.CheckUnknown();
         var name = s.String(ConfigKeys.ServerName);
@@ -356,6 +533,20 @@ public static class ConfigLoader
             admin = new AdminConfig(addr, port);
         }
 
-        return new ServerConfig(name, hostname, data, listeners, new TlsConfig(cert, key), admin);
+        var site = s.String(ConfigKeys.ServerSite);
+        if (site is null)
+        {
+            if (sitesListed) s.Error(s.Line, s.Display(ConfigKeys.ServerSite), $"is required when sites are listed ({string.Join(", ", sites.Select(x => x.Name))})");
+            site = sites[0].Name;
+        }
+        else if (sites.FirstOrDefault(x => x.Name.Equals(site, StringComparison.OrdinalIgnoreCase)) is { } known)
+        {
+            site = known.Name;
+        }
+        else
+        {
+            s.Error(ConfigKeys.ServerSite, $"'{site}' is not one of the sites ({string.Join(", ", sites.Select(x => x.Name))})");
+        }
+        return new ServerConfig(name, hostname, data, listeners, new TlsConfig(cert, key), admin) { Site = site };
     }
 }

@@ -174,6 +174,47 @@ internal sealed class YamlSection
         return [];
     }
 
+    /// <summary>A list whose items are single values or mappings (<c>- example.com</c> or <c>- domain: example.com</c>).</summary>
+    public IReadOnlyList<(string? Value, YamlSection? Map, int Line)> Items(ConfigKey key)
+    {
+        var n = Find(key);
+        if (n is null) return [];
+        if (n is not YamlSequenceNode seq)
+        {
+            Error(key, "must be a list");
+            return [];
+        }
+        var list = new List<(string?, YamlSection?, int)>();
+        var i = 0;
+        foreach (var item in seq)
+        {
+            var display = $"{Display(key)}[{i++}]";
+            if (item is YamlScalarNode { Value: { Length: > 0 } v }) list.Add((v, null, (int)item.Start.Line));
+            else if (item is YamlMappingNode m) list.Add((null, new YamlSection(m, key.Path, display, File, _errors), (int)item.Start.Line));
+            else Error((int)item.Start.Line, display, "must be a value or a mapping");
+        }
+        return list;
+    }
+
+    /// <summary>A mapping of scalar keys to scalar values (such as outbound_type_map).</summary>
+    public IReadOnlyList<(string Key, string Value, int Line)> Pairs(ConfigKey key)
+    {
+        var n = Find(key);
+        if (n is null) return [];
+        if (n is not YamlMappingNode map)
+        {
+            Error(key, "must be a mapping such as SMTPOUT: SMTP");
+            return [];
+        }
+        var list = new List<(string, string, int)>();
+        foreach (var (k, v) in map.Children)
+        {
+            if (k is YamlScalarNode { Value: { } ks } && v is YamlScalarNode { Value: { } vs }) list.Add((ks, vs, (int)k.Start.Line));
+            else Error((int)k.Start.Line, Display(key), "each entry must be NAME: VALUE");
+        }
+        return list;
+    }
+
     /// <summary>A list of mappings.</summary>
     public IReadOnlyList<YamlSection> Sections(ConfigKey key)
     {

@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using System.Text;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
+using Gatehouse.Core.Policy;
 using Gatehouse.Core.Protocol;
 using Gatehouse.Server.Logging;
 using Gatehouse.Smtp.Commands;
@@ -74,7 +75,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = services.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = services.Recipients.Check,
+            CheckRecipient = m => services.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser)),
             VerifyCredentials = services.VerifyCredentials,
         });
     }

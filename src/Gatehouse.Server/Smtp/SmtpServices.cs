@@ -1,6 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Policy;
+using Gatehouse.Core.Protocol;
+using Gatehouse.Core.Routing;
 using Gatehouse.Core.Queue;
 using Gatehouse.Core.Security;
 using Gatehouse.Server.Hosting;
@@ -24,7 +27,7 @@ public sealed class SmtpServices
         Metrics = metrics;
         Time = time;
         Limiter = new ConnectionLimiter(config.Limits.MaxConnections, config.Limits.MaxConnectionsPerClient);
-        Recipients = new RecipientAcceptance(config.AcceptedDomains, config.Directory, config.SenderRouting);
+        Routing = RoutingTable.Build(config, server, RoutingHealth.AllUp);
         QueueIds = new QueueIdGenerator(time, Random.Shared.Next());
         _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
         // Unknown users are checked against a hash of the same cost as the real ones, so that
@@ -51,7 +54,15 @@ public sealed class SmtpServices
 
     public ConnectionLimiter Limiter { get; }
 
-    public RecipientAcceptance Recipients { get; }
+    /// <summary>This server's routing table; delivery health will feed it once delivery exists.</summary>
+    public RoutingTable Routing { get; }
+
+    /// <summary>The RCPT decision: exactly what <c>gatehouse route</c> prints for the same inputs.</summary>
+    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client)
+    {
+        var verdict = RecipientRouter.Route(Routing, recipient, client);
+        return verdict.Refusal;
+    }
 
     public QueueIdGenerator QueueIds { get; }
 

@@ -8,6 +8,11 @@ public sealed class RecipientResolutionTests(ITestOutputHelper output)
     private static readonly TestServerOptions WithDirectory = new()
     {
         ExtraYaml = """
+            connectors:
+              - name: internet
+                type: internet
+                servers: [test]
+                address_spaces: [{type: SMTP, pattern: "*", cost: 1}]
             directory:
               mailboxes:
                 - alias: jdoe

@@ -1,0 +1,49 @@
+using System.Net;
+using Gatehouse.Core.Configuration;
+
+namespace Gatehouse.Core.Policy;
+
+/// <summary>What the relay decision knows about the client: where it connects from, where to, and who it authenticated as.</summary>
+public sealed record ClientFacts(IPAddress RemoteAddress, IPAddress LocalAddress, string? AuthenticatedUser)
+{
+    public static ClientFacts Anonymous(IPAddress remote) => new(remote, IPAddress.Loopback, null);
+}
+
+/// <summary>The outcome of the relay decision and the rule that produced it.</summary>
+public sealed record RelayVerdict(bool Allowed, string Reason);
+
+/// <summary>The one relay decision (DESIGN.md invariant 2): may this client send mail out of the organization?</summary>
+/// <remarks>
+/// Closed unless a permission opens it. Order: a client in <c>relay.deny_clients</c> never relays;
+/// then authentication (when <c>relay.allow_authenticated</c>), client ranges, and the local address
+/// the connection arrived on. The caller asks only for destinations that leave the organization,
+/// after every rewrite — so what is decided is always the final destination.
+/// </remarks>
+public static class RelayPolicy
+{
+    public static RelayVerdict Decide(RelayPermissions p, ClientFacts c)
+    {
+        var remote = Normalize(c.RemoteAddress);
+        var local = Normalize(c.LocalAddress);
+        foreach (var deny in p.DenyClients)
+        {
+            if (deny.Contains(remote)) return new RelayVerdict(false, $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission");
+        }
+        if (p.AllowAuthenticated && c.AuthenticatedUser is { } user)
+        {
+            return new RelayVerdict(true, $"client authenticated as {user} (relay.allow_authenticated)");
+        }
+        foreach (var n in p.AllowClients)
+        {
+            if (n.Contains(remote)) return new RelayVerdict(true, $"client {remote} is in relay.allow_clients ({n})");
+        }
+        if (p.AllowLocalAddresses.Contains(local))
+        {
+            return new RelayVerdict(true, $"connection arrived on local address {local} (relay.allow_local_addresses)");
+        }
+        var why = c.AuthenticatedUser is null ? "not authenticated" : $"authenticated as {c.AuthenticatedUser}, but relay.allow_authenticated is off";
+        return new RelayVerdict(false, $"client {remote} ({why}) has no relay permission; relaying is closed unless the configuration opens it");
+    }
+
+    private static IPAddress Normalize(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+}
