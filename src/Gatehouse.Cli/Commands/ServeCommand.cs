@@ -37,6 +37,12 @@ internal static class ServeCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
             using var reg = ct.Register(() => stop.TrySetResult());
+            // SIGHUP reloads the configuration, as with every Unix daemon; a bad file keeps the running one.
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+            {
+                c.Cancel = true;
+                _ = Task.Run(host.Reload);
+            });
             await stop.Task;
             await host.DisposeAsync();
             return ExitCodes.Ok;

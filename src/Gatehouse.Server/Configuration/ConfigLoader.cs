@@ -96,6 +96,13 @@ public static class ConfigLoader
                     if (kind == AcceptedDomainKind.Authoritative && forward is not null) map.Error(ConfigKeys.AcceptedDomainForwardTo, "only internal_relay and external_relay domains are forwarded");
                 }
                 if (name is null) continue;
+                if (forward is not null && !IsHost(forward, out var hostWhy)) map!.Error(ConfigKeys.AcceptedDomainForwardTo, hostWhy);
+                // In the mapping form the fault is in the domain key, which need not be on the item's first line.
+                if (map is not null)
+                {
+                    line = map.LineOf(ConfigKeys.AcceptedDomainName);
+                    keyName = map.Display(ConfigKeys.AcceptedDomainName);
+                }
                 var lower = name.Trim().ToLowerInvariant();
                 if (!SmtpPathParser.IsAsciiDomain(lower, out var why)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is not a domain: {why}"));
                 else if (accepted.Any(a => a.Domain == lower)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is listed twice"));
@@ -132,7 +139,8 @@ public static class ConfigLoader
         }
         else
         {
-            servers.Add(DefaultServer(baseDirectory));
+            // Listed sites replace the built-in site "default", so the built-in server joins the first of them.
+            servers.Add(DefaultServer(baseDirectory) with { Site = sites[0].Name });
         }
 
         var users = new List<UserConfig>();
@@ -361,8 +369,11 @@ public static class ConfigLoader
                 f.CheckUnknown();
                 var domain = f.String(ConfigKeys.ForwardDomain)?.ToLowerInvariant();
                 var host = f.String(ConfigKeys.ForwardHost);
-                if (domain is null || !SmtpPathParser.IsAsciiDomain(domain, out var why)) f.Error(f.Line, f.Display(ConfigKeys.ForwardDomain), "is required and must be a domain");
+                if (domain is null) f.Error(f.Line, f.Display(ConfigKeys.ForwardDomain), "is required");
+                else if (!SmtpPathParser.IsAsciiDomain(domain, out var why)) f.Error(ConfigKeys.ForwardDomain, $"'{domain}' is not a domain: {why}");
+                else if (forwards.Any(x => x.Domain == domain)) f.Error(ConfigKeys.ForwardDomain, $"'{domain}' is forwarded twice by this connector");
                 else if (host is null) f.Error(f.Line, f.Display(ConfigKeys.ForwardHost), "is required");
+                else if (!IsHost(host, out why)) f.Error(ConfigKeys.ForwardHost, why);
                 else forwards.Add(new DomainForward(domain, host));
             }
             string? source = null, target = null;
@@ -392,25 +403,33 @@ public static class ConfigLoader
                     else if (target is not null && known.Site != target) c.Error(line, c.Display(ConfigKeys.ConnectorBridgeheads), $"'{value}' is in site {known.Site}, not in the target site {target}");
                     else bridgeheads.Add(known.Name);
                 }
-                if (bridgeheads.Count == 0 && !c.Has(ConfigKeys.ConnectorBridgeheads)) c.Error(c.Line, c.Display(ConfigKeys.ConnectorBridgeheads), "is required for a site connector");
+                // An empty list is as wrong as a missing one; a list whose items were all wrong has been reported item by item.
+                if (bridgeheads.Count == 0 && c.IsMissingOrEmptyList(ConfigKeys.ConnectorBridgeheads)) c.Error(ConfigKeys.ConnectorBridgeheads, "is required for a site connector");
                 foreach (var sname in serverNames.Where(n => source is not null && servers.First(x => x.Name == n).Site != source))
                 {
                     c.Error(ConfigKeys.ConnectorServers, $"'{sname}' is not in the source site {source}");
                 }
                 if (spaces.Count > 0) c.Error(ConfigKeys.AddressSpaces, "a site connector carries mail between sites by the directory; it has no address spaces");
+                foreach (var key in new[] { ConfigKeys.ConnectorSmartHost, ConfigKeys.ConnectorForwardDomains, ConfigKeys.ConnectorTypeMap, ConfigKeys.ConnectorSiteDomain })
+                {
+                    // Ignoring them would let an administrator believe a site connector forwards or rewrites mail.
+                    if (c.Has(key)) c.Error(key, "is for internet connectors only; a site connector passes mail unchanged to the target site's bridgeheads");
+                }
             }
             else
             {
-                if (serverNames.Count == 0 && !c.Has(ConfigKeys.ConnectorServers)) c.Error(c.Line, c.Display(ConfigKeys.ConnectorServers), "is required for an internet connector: which servers run it");
-                if (spaces.Count == 0 && !c.Has(ConfigKeys.AddressSpaces)) c.Error(c.Line, c.Display(ConfigKeys.AddressSpaces), "is required for an internet connector (for all of the Internet: - type: SMTP, pattern: \"*\")");
+                if (serverNames.Count == 0 && c.IsMissingOrEmptyList(ConfigKeys.ConnectorServers)) c.Error(ConfigKeys.ConnectorServers, "is required for an internet connector: which servers run it");
+                if (spaces.Count == 0 && c.IsMissingOrEmptyList(ConfigKeys.AddressSpaces)) c.Error(ConfigKeys.AddressSpaces, "is required for an internet connector (for all of the Internet: - type: SMTP, pattern: \"*\")");
                 foreach (var key in new[] { ConfigKeys.ConnectorSourceSite, ConfigKeys.ConnectorTargetSite, ConfigKeys.ConnectorBridgeheads, ConfigKeys.ConnectorCost })
                 {
                     if (c.Has(key)) c.Error(key, "is for site connectors only; an internet connector's costs are on its address spaces");
                 }
             }
+            var smartHost = c.String(ConfigKeys.ConnectorSmartHost);
+            if (smartHost is not null && !IsHost(smartHost, out var shWhy)) c.Error(ConfigKeys.ConnectorSmartHost, shWhy);
             var siteDomain = c.String(ConfigKeys.ConnectorSiteDomain)?.ToLowerInvariant();
             if (siteDomain is not null && !SmtpPathParser.IsAsciiDomain(siteDomain, out var sdWhy)) c.Error(ConfigKeys.ConnectorSiteDomain, sdWhy);
-            list.Add(new ConnectorConfig(name, kind, serverNames, spaces, c.String(ConfigKeys.ConnectorSmartHost), forwards, typeMap, siteDomain, source, target, cost, bridgeheads));
+            list.Add(new ConnectorConfig(name, kind, serverNames, spaces, smartHost, forwards, typeMap, siteDomain, source, target, cost, bridgeheads));
         }
         return list;
     }
@@ -438,6 +457,56 @@ public static class ConfigLoader
             else r.Error(line, r.Display(ConfigKeys.RelayLocalAddresses), $"'{text}' is not an IP address");
         }
         return new RelayPermissions(r.Bool(ConfigKeys.RelayAuthenticated, false), Networks(ConfigKeys.RelayClients), locals, Networks(ConfigKeys.RelayDeny));
+    }
+
+    /// <summary>A next hop as the configuration names it: a host name or IPv4 address, or an IPv6 address in brackets, each with an optional :port.</summary>
+    /// <remarks>Checked here so that a typing error is refused at load time, not found when the first message waits for delivery.</remarks>
+    private static bool IsHost(string text, out string error)
+    {
+        error = "";
+        var host = text;
+        string? port = null;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || !IPAddress.TryParse(text[1..close], out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                error = $"'{text}' is not a host: an IPv6 address is written in brackets, e.g. [2001:db8::25]:25";
+                return false;
+            }
+            host = null;
+            if (close + 1 < text.Length)
+            {
+                if (text[close + 1] != ':') error = $"'{text}' is not a host: only :port may follow the brackets";
+                port = text[(close + 2)..];
+            }
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            if (colon >= 0 && text.IndexOf(':', StringComparison.Ordinal) != colon)
+            {
+                error = $"'{text}' is not a host: write an IPv6 address in brackets, e.g. [{text}]";
+                return false;
+            }
+            if (colon >= 0)
+            {
+                host = text[..colon];
+                port = text[(colon + 1)..];
+            }
+        }
+        if (error.Length > 0) return false;
+        if (port is not null && (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535))
+        {
+            error = $"'{text}' is not a host: the port must be a number from 1 to 65535";
+            return false;
+        }
+        if (host is not null && !SmtpPathParser.IsAsciiDomain(host.ToLowerInvariant(), out var why))
+        {
+            error = $"'{text}' is not a host name, IPv4 address or [IPv6] address with an optional :port: {why}";
+            return false;
+        }
+        return true;
     }
 
     private static ServerConfig DefaultServer(string baseDirectory) => new(

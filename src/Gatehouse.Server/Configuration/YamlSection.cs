@@ -48,6 +48,9 @@ internal sealed class YamlSection
 
     public bool Has(ConfigKey key) => Find(key) is not null;
 
+    /// <summary>True when the key is absent or is an empty list (<c>[]</c>): a required list that lists nothing.</summary>
+    public bool IsMissingOrEmptyList(ConfigKey key) => Find(key) is null or YamlSequenceNode { Children.Count: 0 };
+
     private YamlNode? Find(ConfigKey key) => Find(key.Name);
 
     private YamlNode? Find(string name)

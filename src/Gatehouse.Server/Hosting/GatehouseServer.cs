@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
 using Gatehouse.Core.Configuration;
+using Gatehouse.Server.Configuration;
 using Gatehouse.Server.Logging;
 using Gatehouse.Server.Smtp;
 using Gatehouse.Server.Tls;
@@ -27,6 +28,7 @@ public sealed class GatehouseServer : IAsyncDisposable
     private readonly List<SmtpListener> _listeners = [];
     private readonly ILogger _logger;
     private WebApplication? _admin;
+    private SmtpServices? _services;
     private bool _stopped;
 
     private GatehouseServer(GatehouseConfig config, ServerConfig server, MessageSpool spool, ILoggerFactory loggers)
@@ -38,7 +40,10 @@ public sealed class GatehouseServer : IAsyncDisposable
         _logger = loggers.CreateLogger("Gatehouse");
     }
 
+    /// <summary>The configuration the server started with; <see cref="CurrentConfig"/> is the one in force.</summary>
     public GatehouseConfig Config { get; }
+
+    public GatehouseConfig CurrentConfig => _services?.Current.Config ?? Config;
 
     public ServerConfig ServerConfig { get; }
 
@@ -74,7 +79,8 @@ public sealed class GatehouseServer : IAsyncDisposable
                 Log.NoCertificate(logger, e.Message);
                 if (server.Listeners.Any(l => l.Role == ListenerRole.ImplicitTls)) throw;
             }
-            var services = new SmtpServices(config, server, spool, cert, logger, host.Metrics, time ?? TimeProvider.System);
+            var services = new SmtpServices(new ServerSnapshot(config, server, Core.Routing.RoutingHealth.AllUp), spool, cert, logger, host.Metrics, time ?? TimeProvider.System);
+            host._services = services;
             foreach (var l in server.Listeners)
             {
                 var listener = new SmtpListener(l, services, host._stopping.Token, host._hardStop.Token);
@@ -100,9 +106,55 @@ public sealed class GatehouseServer : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/metrics", () => Results.Text(Metrics.Render(Spool.Statistics), "text/plain; version=0.0.4"));
+        app.MapPost("/reload", () =>
+        {
+            var r = Reload();
+            return r.Ok ? Results.Text(r.Message + "\n") : Results.Text(r.Message + "\n", statusCode: 422);
+        });
         await app.StartAsync().ConfigureAwait(false);
         _admin = app;
         Log.AdminListening(_logger, $"{admin.Address}:{admin.Port}");
+    }
+
+    /// <summary>Reads the configuration file again and, if it is valid, makes it the snapshot of every new session.</summary>
+    /// <remarks>
+    /// A file with errors changes nothing: the running configuration stays and the errors are
+    /// returned (and logged). Listeners, the data directory and TLS files are bound at start-up;
+    /// changes to them are reported and take effect at the next restart.
+    /// </remarks>
+    public ReloadResult Reload()
+    {
+        var current = CurrentConfig;
+        if (current.SourceFile is not { } file) return Fail("the server runs on the built-in default configuration; there is no file to reload");
+        GatehouseConfig next;
+        try
+        {
+            next = ConfigLoader.LoadFile(file);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var err in e.Errors) Log.ReloadError(_logger, err.ToString());
+            return Fail("configuration not reloaded; the running one stays:\n" + string.Join("\n", e.Errors));
+        }
+        var me = next.FindServer(ServerConfig.Name);
+        if (me is null) return Fail($"configuration not reloaded: it has no server named {ServerConfig.Name}");
+        var restart = new List<string>();
+        if (!me.Listeners.Select(l => (l.Name, l.Address, l.Port, l.Role)).SequenceEqual(ServerConfig.Listeners.Select(l => (l.Name, l.Address, l.Port, l.Role)))) restart.Add("listeners");
+        if (me.DataDirectory != ServerConfig.DataDirectory) restart.Add("data_directory");
+        if (me.Tls != ServerConfig.Tls) restart.Add("tls");
+        if (me.Admin != ServerConfig.Admin) restart.Add("admin");
+        if (next.SpoolSync != Config.SpoolSync) restart.Add("spool.sync");
+        _services!.Swap(new ServerSnapshot(next, me, Core.Routing.RoutingHealth.AllUp));
+        foreach (var n in next.Notices) Log.ConfigNotice(_logger, n);
+        var message = $"configuration reloaded from {file}" + (restart.Count == 0 ? "" : $"; changes to {string.Join(", ", restart)} take effect after a restart");
+        Log.Reloaded(_logger, message);
+        return new ReloadResult(true, message);
+
+        ReloadResult Fail(string why)
+        {
+            Log.ReloadFailed(_logger, why);
+            return new ReloadResult(false, why);
+        }
     }
 
     /// <summary>Graceful stop: see the remarks of the class.</summary>
@@ -128,3 +180,6 @@ public sealed class GatehouseServer : IAsyncDisposable
         _hardStop.Dispose();
     }
 }
+
+/// <summary>The outcome of a configuration reload, with the words to show the administrator.</summary>
+public sealed record ReloadResult(bool Ok, string Message);

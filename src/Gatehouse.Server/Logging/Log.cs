@@ -27,6 +27,15 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Warning, "configuration notice: {Notice}")]
     public static partial void ConfigNotice(ILogger logger, string notice);
 
+    [LoggerMessage(1007, LogLevel.Information, "{Message}")]
+    public static partial void Reloaded(ILogger logger, string message);
+
+    [LoggerMessage(1008, LogLevel.Error, "reload: {Error}")]
+    public static partial void ReloadError(ILogger logger, string error);
+
+    [LoggerMessage(1009, LogLevel.Error, "{Message}")]
+    public static partial void ReloadFailed(ILogger logger, string message);
+
     [LoggerMessage(2000, LogLevel.Information, "session client={Client} listener={Listener} helo={Helo} tls={Tls} auth={Auth} from={From} rcpts={Recipients} size={Size} queued={QueueIds} result=\"{Result}\" duration={DurationMs}ms")]
     public static partial void SessionSummary(ILogger logger, string client, string listener, string helo, string tls, string auth, string from, int recipients, long size, string queueIds, string result, long durationMs);
 

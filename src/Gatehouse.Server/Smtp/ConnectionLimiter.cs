@@ -6,6 +6,9 @@ namespace Gatehouse.Server.Smtp;
 /// <summary>Counts open SMTP connections in total and per client address, and refuses those over the limits.</summary>
 public sealed class ConnectionLimiter(int maxTotal, int maxPerClient)
 {
+    private int _maxTotal = maxTotal;
+    private int _maxPerClient = maxPerClient;
+
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _total;
 
@@ -20,18 +23,25 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerClient)
 
     public Verdict TryAcquire(IPAddress client)
     {
-        if (Interlocked.Increment(ref _total) > maxTotal)
+        if (Interlocked.Increment(ref _total) > Volatile.Read(ref _maxTotal))
         {
             Interlocked.Decrement(ref _total);
             return Verdict.TooManyTotal;
         }
         var n = _perClient.AddOrUpdate(client, 1, static (_, c) => c + 1);
-        if (n > maxPerClient)
+        if (n > Volatile.Read(ref _maxPerClient))
         {
             Release(client);
             return Verdict.TooManyFromClient;
         }
         return Verdict.Accepted;
+    }
+
+    /// <summary>New limits after a reload; connections already open stay open.</summary>
+    public void SetLimits(int total, int perClient)
+    {
+        Volatile.Write(ref _maxTotal, total);
+        Volatile.Write(ref _maxPerClient, perClient);
     }
 
     public void Release(IPAddress client)

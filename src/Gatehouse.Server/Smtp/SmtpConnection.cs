@@ -32,6 +32,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly ListenerConfig _listener;
     private readonly SmtpServices _services;
+    private readonly ServerSnapshot _snap;
     private readonly CancellationToken _stopping;
     private readonly CancellationToken _hardStop;
     private readonly IPEndPoint _remote;
@@ -58,6 +59,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
         _socket = socket;
         _listener = listener;
         _services = services;
+        _snap = services.Current;
         _stopping = stopping;
         _hardStop = hardStop;
         _remote = (IPEndPoint)socket.RemoteEndPoint!;
@@ -66,17 +68,18 @@ internal sealed class SmtpConnection : IAsyncDisposable
         _reader = CreateReader(_stream);
         _commandCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _dataCts = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
-        var limits = services.Limits;
+        var snap = _snap;
+        var limits = snap.Limits;
         _session = new ServerSession(new ServerSessionOptions
         {
-            Hostname = services.Server.Hostname,
+            Hostname = snap.Server.Hostname,
             MaxMessageSize = limits.MaxMessageSize,
             MaxRecipients = limits.MaxRecipients,
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
-            AuthAvailable = services.HasUsers && services.Certificate is not null,
+            AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => services.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser)),
-            VerifyCredentials = services.VerifyCredentials,
+            CheckRecipient = m => snap.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser)),
+            VerifyCredentials = snap.VerifyCredentials,
         });
     }
 
@@ -98,7 +101,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 // Without this the session would not know it is under TLS: no AUTH offered, so no mail ever accepted.
                 _session.OnTlsStarted();
             }
-            Queue(new SmtpReply(220, null, $"{_services.Server.Hostname} ESMTP Gatehouse"));
+            Queue(new SmtpReply(220, null, $"{_snap.Server.Hostname} ESMTP Gatehouse"));
             await CommandLoopAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -148,7 +151,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 if (command.Verb == SmtpVerb.Mail && step.Reply is { IsPositive: true }) _lastFrom = _session.ReversePath is { } rp ? "<" + rp.ToWire() + ">" : "<>";
             }
             if (!await PerformAsync(step).ConfigureAwait(false)) return;
-            if (_session.ErrorCount >= _services.Limits.MaxErrors)
+            if (_session.ErrorCount >= _snap.Limits.MaxErrors)
             {
                 _result = "too many errors";
                 _services.Metrics.Refused("too_many_errors");
@@ -227,7 +230,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     {
         var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-        cts.CancelAfter(_services.Limits.CommandTimeout);
+        cts.CancelAfter(_snap.Limits.CommandTimeout);
         try
         {
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
@@ -252,7 +255,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
     private async Task<bool> ReceiveDataAsync()
     {
-        var limits = _services.Limits;
+        var limits = _snap.Limits;
         var writer = BeginMessage(out var envelope);
         if (writer is null)
         {
@@ -296,7 +299,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
     private async Task<bool> ReceiveChunkAsync(SessionStep step)
     {
-        var limits = _services.Limits;
+        var limits = _snap.Limits;
         if (!step.DiscardChunk && _bdatWriter is null)
         {
             _bdatWriter = BeginMessage(out var envelope);
@@ -387,7 +390,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
         try
         {
             var writer = _services.Spool.Begin(id, envelope);
-            writer.Write(ReceivedHeader.Compose(envelope, _services.Server.Hostname, id));
+            writer.Write(ReceivedHeader.Compose(envelope, _snap.Server.Hostname, id));
             return writer;
         }
         catch (IOException e)
@@ -410,7 +413,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             reply = Replies.DataLineTooLong;
             _services.Metrics.Refused("line_length");
         }
-        else if ((faults & ContentFaults.BareLineEnding) != 0 && _services.Limits.BareLineEndings == BareLineEndings.Reject)
+        else if ((faults & ContentFaults.BareLineEnding) != 0 && _snap.Limits.BareLineEndings == BareLineEndings.Reject)
         {
             reply = Replies.BareLineEnding;
             _services.Metrics.Refused("bare_line_ending");
@@ -442,13 +445,13 @@ internal sealed class SmtpConnection : IAsyncDisposable
     /// <summary>Reads one command line; null at end of stream. A line over the limit comes back empty with <see cref="_discardingLongLine"/> set.</summary>
     private async ValueTask<byte[]?> ReadCommandLineAsync()
     {
-        var limit = _services.Limits.LineLength;
+        var limit = _snap.Limits.LineLength;
         while (true)
         {
             if (!_reader.TryRead(out var result))
             {
                 await FlushAsync().ConfigureAwait(false);
-                result = await ReadWithTimeoutAsync(_commandCts, _services.Limits.CommandTimeout, isData: false).ConfigureAwait(false);
+                result = await ReadWithTimeoutAsync(_commandCts, _snap.Limits.CommandTimeout, isData: false).ConfigureAwait(false);
             }
             var buffer = result.Buffer;
             var lf = buffer.PositionOf((byte)'\n');
@@ -487,7 +490,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     {
         if (_reader.TryRead(out var result)) return result;
         await FlushAsync().ConfigureAwait(false);
-        return await ReadWithTimeoutAsync(_dataCts, _services.Limits.DataTimeout, isData: true).ConfigureAwait(false);
+        return await ReadWithTimeoutAsync(_dataCts, _snap.Limits.DataTimeout, isData: true).ConfigureAwait(false);
     }
 
     private async ValueTask<ReadResult> ReadWithTimeoutAsync(CancellationTokenSource cts, TimeSpan timeout, bool isData)
@@ -521,7 +524,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     {
         if (_output.WrittenCount == 0) return;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_hardStop);
-        cts.CancelAfter(_services.Limits.CommandTimeout);
+        cts.CancelAfter(_snap.Limits.CommandTimeout);
         await _stream.WriteAsync(_output.WrittenMemory, cts.Token).ConfigureAwait(false);
         _output.ResetWrittenCount();
     }

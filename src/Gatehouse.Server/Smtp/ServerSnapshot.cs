@@ -1,0 +1,47 @@
+using Gatehouse.Core.Addresses;
+using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Policy;
+using Gatehouse.Core.Protocol;
+using Gatehouse.Core.Routing;
+using Gatehouse.Core.Security;
+
+namespace Gatehouse.Server.Smtp;
+
+/// <summary>One immutable configuration snapshot as a running server uses it: swapped whole on reload, read once per session.</summary>
+/// <remarks>A session keeps the snapshot it started with, so a reload never changes the rules in the middle of a transaction.</remarks>
+public sealed class ServerSnapshot
+{
+    private readonly Dictionary<string, string> _users;
+    private readonly string _dummyHash;
+
+    public ServerSnapshot(GatehouseConfig config, ServerConfig server, RoutingHealth health)
+    {
+        Config = config;
+        Server = server;
+        Routing = RoutingTable.Build(config, server, health);
+        _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
+        // Unknown users are checked against a hash of the same cost as the real ones, so that
+        // response time does not tell which user names exist.
+        var iterations = config.Users.Select(u => PasswordHash.IterationsOf(u.PasswordHash)).DefaultIfEmpty(PasswordHash.DefaultIterations).Max();
+        _dummyHash = PasswordHash.Create("unused-" + Guid.NewGuid(), iterations);
+    }
+
+    public GatehouseConfig Config { get; }
+
+    public ServerConfig Server { get; }
+
+    public SmtpLimits Limits => Config.Limits;
+
+    /// <summary>This server's routing table.</summary>
+    public RoutingTable Routing { get; }
+
+    public bool HasUsers => _users.Count > 0;
+
+    /// <summary>The RCPT decision: exactly what <c>gatehouse route</c> prints for the same inputs.</summary>
+    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client) => RecipientRouter.Route(Routing, recipient, client).Refusal;
+
+    public bool VerifyCredentials(string user, string password) =>
+        _users.TryGetValue(user, out var hash)
+            ? PasswordHash.Verify(password, hash)
+            : PasswordHash.Verify(password, _dummyHash) && false;
+}
