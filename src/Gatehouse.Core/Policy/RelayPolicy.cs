@@ -21,26 +21,28 @@ public sealed record RelayVerdict(bool Allowed, string Reason);
 /// </remarks>
 public static class RelayPolicy
 {
-    public static RelayVerdict Decide(RelayPermissions p, ClientFacts c)
+    /// <param name="explain">Say in words which rule decided; off, the reason is only the rule's key (the SMTP hot path).</param>
+    public static RelayVerdict Decide(RelayPermissions p, ClientFacts c, bool explain = true)
     {
         var remote = Normalize(c.RemoteAddress);
         var local = Normalize(c.LocalAddress);
         foreach (var deny in p.DenyClients)
         {
-            if (deny.Contains(remote)) return new RelayVerdict(false, $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission");
+            if (deny.Contains(remote)) return new RelayVerdict(false, explain ? $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission" : "relay.deny_clients");
         }
         if (p.AllowAuthenticated && c.AuthenticatedUser is { } user)
         {
-            return new RelayVerdict(true, $"client authenticated as {user} (relay.allow_authenticated)");
+            return new RelayVerdict(true, explain ? $"client authenticated as {user} (relay.allow_authenticated)" : "relay.allow_authenticated");
         }
         foreach (var n in p.AllowClients)
         {
-            if (n.Contains(remote)) return new RelayVerdict(true, $"client {remote} is in relay.allow_clients ({n})");
+            if (n.Contains(remote)) return new RelayVerdict(true, explain ? $"client {remote} is in relay.allow_clients ({n})" : "relay.allow_clients");
         }
         if (p.AllowLocalAddresses.Contains(local))
         {
-            return new RelayVerdict(true, $"connection arrived on local address {local} (relay.allow_local_addresses)");
+            return new RelayVerdict(true, explain ? $"connection arrived on local address {local} (relay.allow_local_addresses)" : "relay.allow_local_addresses");
         }
+        if (!explain) return new RelayVerdict(false, "no relay permission");
         var why = c.AuthenticatedUser is null ? "not authenticated" : $"authenticated as {c.AuthenticatedUser}, but relay.allow_authenticated is off";
         return new RelayVerdict(false, $"client {remote} ({why}) has no relay permission; relaying is closed unless the configuration opens it");
     }

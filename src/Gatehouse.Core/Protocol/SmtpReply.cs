@@ -48,6 +48,12 @@ public sealed record SmtpReply
 
     public override string ToString() => ToWire().TrimEnd();
 
+    /// <summary>Replies are equal when code, status and every line are: the same reply made twice is the same reply.</summary>
+    public bool Equals(SmtpReply? other) =>
+        other is not null && Code == other.Code && Status == other.Status && Lines.SequenceEqual(other.Lines, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Code, Status, Lines.Count > 0 ? StringComparer.Ordinal.GetHashCode(Lines[0]) : 0);
+
     public static SmtpReply Of(int code, string status, string text) =>
         new(code, EnhancedStatusCode.TryParse(status, out var s) ? s : throw new ArgumentException("bad status", nameof(status)), text);
 }

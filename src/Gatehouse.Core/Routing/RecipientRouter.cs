@@ -24,20 +24,24 @@ namespace Gatehouse.Core.Routing;
 /// </remarks>
 public static class RecipientRouter
 {
-    public static RecipientVerdict Route(RoutingTable table, Mailbox recipient, ClientFacts client, string sourceRoute = "")
+    /// <param name="explain">Build the trace (the command line, tracking). The decision is the same either way; the
+    /// SMTP server asks for it only when it will record it, because formatting it costs more than deciding.</param>
+    public static RecipientVerdict Route(RoutingTable table, Mailbox recipient, ClientFacts client, string sourceRoute = "", bool explain = true)
     {
         var config = table.Config;
-        var trace = new List<string> { $"recipient <{recipient.ToWire()}>" + (sourceRoute.Length > 0 ? $" (source route {sourceRoute} ignored)" : "") };
-        var context = new ResolverContext(d => config.FindAcceptedDomain(d) is not null, config.Directory, config.SenderRouting);
-        var d = AddressResolver.Resolve(recipient, context, sourceRoute);
-        foreach (var step in d.Chain) trace.Add($"resolve: {step.Rule}: {step.From} -> {step.To} ({step.Detail})");
-        trace.Add($"destination: {d.Kind.ToString().ToLowerInvariant()}{(d.Address is null ? "" : " " + d.Address)}: {d.Reason}");
+        var trace = explain ? new List<string> { $"recipient <{recipient.ToWire()}>" + (sourceRoute.Length > 0 ? $" (source route {sourceRoute} ignored)" : "") } : null;
+        var d = AddressResolver.Resolve(recipient, explain ? table.Resolver : table.QuietResolver, sourceRoute);
+        if (trace is not null)
+        {
+            foreach (var step in d.Chain) trace.Add($"resolve: {step.Rule}: {step.From} -> {step.To} ({step.Detail})");
+        }
+        trace?.Add($"destination: {d.Kind.ToString().ToLowerInvariant()}{(d.Address is null ? "" : " " + d.Address)}: {d.Reason}");
 
         RelayVerdict? relay = null;
         if (d.Kind is DestinationKind.Outside or DestinationKind.OneOff or DestinationKind.SenderRouted)
         {
-            relay = RelayPolicy.Decide(config.Relay, client);
-            trace.Add($"relay: needed, {(relay.Allowed ? "allowed" : "refused")}: {relay.Reason}");
+            relay = RelayPolicy.Decide(config.Relay, client, explain);
+            trace?.Add($"relay: needed, {(relay.Allowed ? "allowed" : "refused")}: {relay.Reason}");
             if (!relay.Allowed)
             {
                 var text = d.Kind == DestinationKind.SenderRouted ? "Relaying denied: sender-specified routing is not accepted from this client" : "Relaying denied";
@@ -46,28 +50,28 @@ public static class RecipientRouter
         }
         else
         {
-            trace.Add("relay: not needed (the destination is in the organization)");
+            trace?.Add("relay: not needed (the destination is in the organization)");
         }
 
         var route = d.Kind switch
         {
             DestinationKind.Invalid => RouteDecision.Reject(SmtpReply.Of(550, "5.1.3", "Bad destination mailbox address: " + Printable(d.Reason))),
             DestinationKind.Postmaster => Local(trace, "the postmaster is delivered on this server"),
-            DestinationKind.Recipient when d.Recipient is MailboxRecipient m => ToServer(table, m.HomeServer, TypedAddress.FromMailbox(recipient), $"mailbox '{m.Alias}' is homed on server {m.HomeServer}", trace),
+            DestinationKind.Recipient when d.Recipient is MailboxRecipient m => ToServer(table, m.HomeServer, TypedAddress.FromMailbox(recipient), trace is null ? "" : $"mailbox '{m.Alias}' is homed on server {m.HomeServer}", trace),
             DestinationKind.Recipient or DestinationKind.Outside or DestinationKind.OneOff => Out(table, d.Address!, trace),
             DestinationKind.List when d.Recipient is DistributionListRecipient l => l.ExpansionServer is null || l.ExpansionServer.Equals(table.Server.Name, StringComparison.OrdinalIgnoreCase)
                 ? Expand(trace, l)
-                : ToServer(table, l.ExpansionServer, d.Address ?? TypedAddress.FromMailbox(recipient), $"list '{l.Alias}' is expanded on server {l.ExpansionServer}", trace),
+                : ToServer(table, l.ExpansionServer, d.Address ?? TypedAddress.FromMailbox(recipient), trace is null ? "" : $"list '{l.Alias}' is expanded on server {l.ExpansionServer}", trace),
             DestinationKind.UnknownLocal or DestinationKind.SenderRouted => ByDomain(table, recipient, d, trace),
             _ => RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here")),
         };
         return Done(d, relay, route, trace);
     }
 
-    private static RecipientVerdict Done(Destination d, RelayVerdict? relay, RouteDecision route, List<string> trace)
+    private static RecipientVerdict Done(Destination d, RelayVerdict? relay, RouteDecision route, List<string>? trace)
     {
-        trace.Add(route.Action == RouteAction.Reject ? $"verdict: refused: {route.Refusal}" : $"verdict: accepted: {Describe(route)}");
-        return new RecipientVerdict(d, relay, route, trace);
+        trace?.Add(route.Action == RouteAction.Reject ? $"verdict: refused: {route.Refusal}" : $"verdict: accepted: {Describe(route)}");
+        return new RecipientVerdict(d, relay, route, trace ?? (IReadOnlyList<string>)[]);
     }
 
     private static string Describe(RouteDecision r) => r.Action switch
@@ -80,51 +84,51 @@ public static class RecipientRouter
         _ => r.Action.ToString(),
     };
 
-    private static RouteDecision Local(List<string> trace, string why)
+    private static RouteDecision Local(List<string>? trace, string why)
     {
-        trace.Add("route: " + why);
+        trace?.Add("route: " + why);
         return new RouteDecision(RouteAction.DeliverLocal, null, null, null, null);
     }
 
-    private static RouteDecision Expand(List<string> trace, DistributionListRecipient l)
+    private static RouteDecision Expand(List<string>? trace, DistributionListRecipient l)
     {
-        trace.Add($"route: list '{l.Alias}' is expanded on this server");
+        trace?.Add($"route: list '{l.Alias}' is expanded on this server");
         return new RouteDecision(RouteAction.Expand, null, null, null, null);
     }
 
     /// <summary>Mail for a server of the organization: here, within the site, or over site connectors.</summary>
-    private static RouteDecision ToServer(RoutingTable table, string server, TypedAddress address, string why, List<string> trace)
+    private static RouteDecision ToServer(RoutingTable table, string server, TypedAddress address, string why, List<string>? trace)
     {
-        trace.Add("route: " + why);
+        trace?.Add("route: " + why);
         if (server.Equals(table.Server.Name, StringComparison.OrdinalIgnoreCase))
         {
-            trace.Add("route: that is this server");
+            trace?.Add("route: that is this server");
             return new RouteDecision(RouteAction.DeliverLocal, null, null, address, null);
         }
-        var target = table.Config.Servers.FirstOrDefault(s => s.Name.Equals(server, StringComparison.OrdinalIgnoreCase));
+        var target = table.FindServer(server);
         if (target is null) return RouteDecision.Reject(SmtpReply.Of(550, "5.4.4", $"Server {server} is not part of this organization"));
         if (target.Site.Equals(table.Server.Site, StringComparison.OrdinalIgnoreCase))
         {
             if (table.Health.IsServerDown(server))
             {
-                trace.Add($"route: server {server} is down and nothing else holds this recipient; the message waits for it");
+                trace?.Add($"route: server {server} is down and nothing else holds this recipient; the message waits for it");
                 return new RouteDecision(RouteAction.Hold, null, server, address, null);
             }
-            trace.Add($"route: server {server} is in this site ({target.Site}); next hop {server}");
+            trace?.Add($"route: server {server} is in this site ({target.Site}); next hop {server}");
             return new RouteDecision(RouteAction.RelayToServer, null, server, address, null);
         }
         if (table.PathToSite(target.Site) is not { Bridgeheads.Count: > 0 } path)
         {
-            trace.Add($"route: no usable site connector path from site {table.Server.Site} to site {target.Site}; the message waits");
+            trace?.Add($"route: no usable site connector path from site {table.Server.Site} to site {target.Site}; the message waits");
             return new RouteDecision(RouteAction.Hold, null, null, address, null);
         }
-        var hop = path.Bridgeheads[StableIndex(address.Key, path.Bridgeheads.Count)];
-        trace.Add($"route: site {target.Site} via {string.Join(", ", path.Connectors.Select(c => $"{c.Name} (cost {c.Cost})"))}, total cost {path.Cost}; next hop bridgehead {hop}");
+        var hop = path.Bridgeheads[StableIndex(address, path.Bridgeheads.Count)];
+        trace?.Add($"route: site {target.Site} via {string.Join(", ", path.Connectors.Select(c => $"{c.Name} (cost {c.Cost})"))}, total cost {path.Cost}; next hop bridgehead {hop}");
         return new RouteDecision(RouteAction.RelayToServer, path.Connectors[0].Name, hop, address, null);
     }
 
     /// <summary>An unknown address at one of our domains, or sender-specified routing a permitted client sent: the accepted domain decides.</summary>
-    private static RouteDecision ByDomain(RoutingTable table, Mailbox recipient, Destination d, List<string> trace)
+    private static RouteDecision ByDomain(RoutingTable table, Mailbox recipient, Destination d, List<string>? trace)
     {
         var config = table.Config;
         var surface = TypedAddress.FromMailbox(recipient);
@@ -138,70 +142,73 @@ public static class RecipientRouter
         switch (domain.Kind)
         {
             case AcceptedDomainKind.ExternalRelay or AcceptedDomainKind.InternalRelay when domain.ForwardTo is { } host:
-                trace.Add($"route: {recipient.Domain} is an accepted domain of kind {Snake(domain.Kind)}: mail for it goes to {host}, address unchanged");
+                trace?.Add($"route: {recipient.Domain} is an accepted domain of kind {Snake(domain.Kind)}: mail for it goes to {host}, address unchanged");
                 return new RouteDecision(RouteAction.SendViaConnector, "accepted-domain " + domain.Domain, "host:" + host, surface, null);
             case AcceptedDomainKind.Authoritative when config.Directory.Count == 0:
                 return Local(trace, $"{recipient.Domain} is authoritative and the directory is empty: every local part is accepted and delivered here");
             default:
-                trace.Add($"route: {recipient.Domain} is authoritative: every recipient is in the directory, and this one is not");
+                trace?.Add($"route: {recipient.Domain} is authoritative: every recipient is in the directory, and this one is not");
                 return RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here"));
         }
     }
 
     /// <summary>An address outside the organization (or a one-off, or a contact's target): through an address space.</summary>
-    private static RouteDecision Out(RoutingTable table, TypedAddress address, List<string> trace)
+    private static RouteDecision Out(RoutingTable table, TypedAddress address, List<string>? trace)
     {
-        var matches = table.Routes
-            .Select(r => (Route: r, Specificity: AddressSpaceMatcher.Match(r.Space, address)))
-            .Where(x => x.Specificity >= 0)
-            .OrderByDescending(x => x.Specificity).ThenBy(x => x.Route.Cost).ThenBy(x => x.Route.Connector.Name, StringComparer.Ordinal)
-            .ToList();
+        var matches = new List<(RouteCandidate Route, int Specificity)>(table.Matching(address));
+        matches.Sort(static (a, b) => a.Specificity != b.Specificity ? b.Specificity.CompareTo(a.Specificity)
+            : a.Route.Cost != b.Route.Cost ? a.Route.Cost.CompareTo(b.Route.Cost)
+            : string.CompareOrdinal(a.Route.Connector.Name, b.Route.Connector.Name));
         if (matches.Count == 0)
         {
             var kinds = table.Routes.Select(r => r.Space.Type.Name).Distinct().Order(StringComparer.Ordinal).ToList();
-            trace.Add($"route: no connector has an address space for {address.Type} addresses" + (address.Mailbox is { } mb ? $" in {mb.Domain}" : "")
+            trace?.Add($"route: no connector has an address space for {address.Type} addresses" + (address.Mailbox is { } mb ? $" in {mb.Domain}" : "")
                 + $" (address spaces exist for: {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))})");
             var text = address.Type.IsSmtp
                 ? $"No route to {address.Mailbox!.Domain}: no connector's address space covers it"
                 : $"No connector carries {address.Type} addresses; this address cannot be delivered";
             return RouteDecision.Reject(SmtpReply.Of(550, "5.4.4", text));
         }
-        foreach (var (r, s) in matches)
+        foreach (var (r, s) in trace is null ? [] : matches)
         {
-            trace.Add($"route: candidate {r.Connector.Name} {r.Space.Type}:{r.Space.Pattern} on {r.Server}, cost {r.Space.Cost}"
+            trace!.Add($"route: candidate {r.Connector.Name} {r.Space.Type}:{r.Space.Pattern} on {r.Server}, cost {r.Space.Cost}"
                 + (r.SitePath.Count > 0 ? $" + site path {string.Join(" > ", r.SitePath)} = {r.Cost}" : "")
                 + $", specificity {s}" + (r.Unavailable is null ? "" : $": skipped, {r.Unavailable}"));
         }
-        var usable = matches.Where(x => x.Route.Unavailable is null).ToList();
-        if (usable.Count == 0)
+        var first = matches.FindIndex(x => x.Route.Unavailable is null);
+        if (first < 0)
         {
-            trace.Add("route: every matching connector is down or unreachable; the message waits until one is up");
+            trace?.Add("route: every matching connector is down or unreachable; the message waits until one is up");
             return new RouteDecision(RouteAction.Hold, null, null, address, null);
         }
-        var best = usable[0];
-        var ties = usable.Where(x => x.Specificity == best.Specificity && x.Route.Cost == best.Route.Cost).Select(x => x.Route).ToList();
-        var chosen = ties[StableIndex(address.Key, ties.Count)];
-        if (ties.Count > 1) trace.Add($"route: {ties.Count} routes of equal cost share the load; this address goes to {chosen.Connector.Name} on {chosen.Server}");
-        trace.Add($"route: chosen {chosen.Connector.Name} on {chosen.Server}, total cost {chosen.Cost}");
+        var best = matches[first];
+        var ties = new List<RouteCandidate>();
+        for (var k = first; k < matches.Count && matches[k].Specificity == best.Specificity && matches[k].Route.Cost == best.Route.Cost; k++)
+        {
+            if (matches[k].Route.Unavailable is null) ties.Add(matches[k].Route);
+        }
+        var chosen = ties[StableIndex(address, ties.Count)];
+        if (ties.Count > 1) trace?.Add($"route: {ties.Count} routes of equal cost share the load; this address goes to {chosen.Connector.Name} on {chosen.Server}");
+        trace?.Add($"route: chosen {chosen.Connector.Name} on {chosen.Server}, total cost {chosen.Cost}");
 
         if (!chosen.Server.Equals(table.Server.Name, StringComparison.OrdinalIgnoreCase))
         {
-            var target = table.Config.Servers.First(s => s.Name.Equals(chosen.Server, StringComparison.OrdinalIgnoreCase));
+            var target = table.FindServer(chosen.Server)!;
             if (target.Site.Equals(table.Server.Site, StringComparison.OrdinalIgnoreCase))
             {
-                trace.Add($"route: {chosen.Connector.Name} runs on {chosen.Server} in this site; next hop {chosen.Server}");
+                trace?.Add($"route: {chosen.Connector.Name} runs on {chosen.Server} in this site; next hop {chosen.Server}");
                 return new RouteDecision(RouteAction.RelayToServer, chosen.Connector.Name, chosen.Server, address, null);
             }
             var path = table.PathToSite(target.Site)!;
-            var hop = path.Bridgeheads[StableIndex(address.Key, path.Bridgeheads.Count)];
-            trace.Add($"route: {chosen.Connector.Name} runs in site {target.Site}; next hop bridgehead {hop} over {path.Connectors[0].Name}");
+            var hop = path.Bridgeheads[StableIndex(address, path.Bridgeheads.Count)];
+            trace?.Add($"route: {chosen.Connector.Name} runs in site {target.Site}; next hop bridgehead {hop} over {path.Connectors[0].Name}");
             return new RouteDecision(RouteAction.RelayToServer, chosen.Connector.Name, hop, address, null);
         }
         return OnThisServer(chosen.Connector, address, trace);
     }
 
     /// <summary>An internet connector on this server: the address as it goes on the wire, and the host it goes to.</summary>
-    private static RouteDecision OnThisServer(ConnectorConfig c, TypedAddress address, List<string> trace)
+    private static RouteDecision OnThisServer(ConnectorConfig c, TypedAddress address, List<string>? trace)
     {
         var wire = address;
         if (!address.Type.IsSmtp)
@@ -209,10 +216,10 @@ public static class RecipientRouter
             if (!c.OutboundTypeMap.TryGetValue(address.Type.Name, out var to) || !to.IsSmtp
                 || !TypedAddress.TryCreate(AddressType.Smtp, address.Value, out wire, out var why))
             {
-                trace.Add($"route: connector {c.Name} has no outbound type map that turns {address.Type} into SMTP, or the value is not an SMTP address");
+                trace?.Add($"route: connector {c.Name} has no outbound type map that turns {address.Type} into SMTP, or the value is not an SMTP address");
                 return RouteDecision.Reject(SmtpReply.Of(550, "5.4.4", $"No proxy for recipient: connector {c.Name} cannot send {address.Type} addresses as SMTP"));
             }
-            trace.Add($"route: outbound type map of {c.Name}: {address} leaves as {wire}");
+            trace?.Add($"route: outbound type map of {c.Name}: {address} leaves as {wire}");
         }
         var domain = wire.Mailbox!.Domain;
         var forward = c.ForwardDomains.FirstOrDefault(f => string.Equals(f.Domain, domain, StringComparison.OrdinalIgnoreCase));
@@ -220,25 +227,26 @@ public static class RecipientRouter
         if (forward is not null)
         {
             hop = "host:" + forward.Host;
-            trace.Add($"route: {c.Name} forwards all mail for {domain} to {forward.Host}");
+            trace?.Add($"route: {c.Name} forwards all mail for {domain} to {forward.Host}");
         }
         else if (c.SmartHost is { } smart)
         {
             hop = "host:" + smart;
-            trace.Add($"route: {c.Name} forwards all mail to smart host {smart}");
+            trace?.Add($"route: {c.Name} forwards all mail to smart host {smart}");
         }
         else
         {
             hop = "mx:" + domain;
-            trace.Add($"route: {c.Name} delivers by DNS: the MX records of {domain}");
+            trace?.Add($"route: {c.Name} delivers by DNS: the MX records of {domain}");
         }
         return new RouteDecision(RouteAction.SendViaConnector, c.Name, hop, wire, null);
     }
 
     /// <summary>FNV-1a of the address key: the same share of equal-cost routes in every process (the CLI and the server agree).</summary>
-    private static int StableIndex(string key, int count)
+    private static int StableIndex(TypedAddress address, int count)
     {
         if (count <= 1) return 0;
+        var key = address.Key;
         var h = 2166136261u;
         foreach (var ch in key)
         {

@@ -1,4 +1,6 @@
+using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Resolution;
 
 namespace Gatehouse.Core.Routing;
 
@@ -24,6 +26,14 @@ public sealed record SitePath(int Cost, IReadOnlyList<ConnectorConfig> Connector
 public sealed class RoutingTable
 {
     private readonly Dictionary<string, SitePath> _paths;
+    private readonly Dictionary<string, ServerConfig> _servers;
+
+    // SMTP address spaces indexed by pattern, so that a decision costs a few hash look-ups however
+    // many address spaces there are: exact domains, "*.suffix" by suffix, and "*".
+    private readonly Dictionary<string, List<RouteCandidate>> _smtpExact = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<RouteCandidate>> _smtpSuffix = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<RouteCandidate> _smtpAny = [];
+    private readonly Dictionary<string, List<RouteCandidate>> _otherTypes = new(StringComparer.Ordinal);
 
     private RoutingTable(GatehouseConfig config, ServerConfig server, RoutingHealth health, IReadOnlyList<RouteCandidate> routes, Dictionary<string, SitePath> paths)
     {
@@ -32,9 +42,63 @@ public sealed class RoutingTable
         Health = health;
         Routes = routes;
         _paths = paths;
+        _servers = config.Servers.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        Resolver = new ResolverContext(d => config.FindAcceptedDomain(d) is not null, config.Directory, config.SenderRouting);
+        QuietResolver = Resolver with { Explain = false };
+        foreach (var r in routes)
+        {
+            var p = r.Space.Pattern;
+            var list = !r.Space.Type.IsSmtp ? Bucket(_otherTypes, r.Space.Type.Name)
+                : p == "*" ? _smtpAny
+                : p.StartsWith("*.", StringComparison.Ordinal) ? Bucket(_smtpSuffix, p[2..])
+                : Bucket(_smtpExact, p);
+            list.Add(r);
+        }
+    }
+
+    private static List<RouteCandidate> Bucket(Dictionary<string, List<RouteCandidate>> d, string key)
+    {
+        if (!d.TryGetValue(key, out var list)) d[key] = list = [];
+        return list;
+    }
+
+    /// <summary>The routes whose address space covers <paramref name="address"/>, with the specificity of each match (see <see cref="AddressSpaceMatcher"/>).</summary>
+    public IEnumerable<(RouteCandidate Route, int Specificity)> Matching(TypedAddress address)
+    {
+        if (address.Mailbox is { } m)
+        {
+            var domain = m.Domain;
+            if (_smtpExact.TryGetValue(domain, out var exact))
+            {
+                foreach (var r in exact) yield return (r, AddressSpaceMatcher.Match(r.Space, address));
+            }
+            // Every proper suffix of the domain at a label boundary: a.b.example.com → b.example.com, example.com, com.
+            for (var dot = domain.IndexOf('.'); dot >= 0; dot = domain.IndexOf('.', dot + 1))
+            {
+                if (_smtpSuffix.TryGetValue(domain[(dot + 1)..], out var suffix))
+                {
+                    foreach (var r in suffix) yield return (r, AddressSpaceMatcher.Match(r.Space, address));
+                }
+            }
+            foreach (var r in _smtpAny) yield return (r, 0);
+            yield break;
+        }
+        if (_otherTypes.TryGetValue(address.Type.Name, out var others))
+        {
+            foreach (var r in others)
+            {
+                var s = AddressSpaceMatcher.Match(r.Space, address);
+                if (s >= 0) yield return (r, s);
+            }
+        }
     }
 
     public GatehouseConfig Config { get; }
+
+    /// <summary>The resolver context of this configuration, with and without explanations; built once, not per recipient.</summary>
+    public ResolverContext Resolver { get; }
+
+    public ResolverContext QuietResolver { get; }
 
     public ServerConfig Server { get; }
 
@@ -42,6 +106,9 @@ public sealed class RoutingTable
 
     /// <summary>Every route out of the organization, usable or not, cheapest first.</summary>
     public IReadOnlyList<RouteCandidate> Routes { get; }
+
+    /// <summary>A server of the organization by name (case-insensitive), or null.</summary>
+    public ServerConfig? FindServer(string name) => _servers.GetValueOrDefault(name);
 
     /// <summary>The path to a site, or null when no usable site connectors lead there (or it is this site).</summary>
     public SitePath? PathToSite(string site) => _paths.GetValueOrDefault(site);

@@ -76,8 +76,9 @@ public static class ConfigLoader
         var accepted = new List<AcceptedDomain>();
         if (top.Has(ConfigKeys.AcceptedDomains))
         {
-            foreach (var (value, map, line) in top.Items(ConfigKeys.AcceptedDomains))
+            foreach (var (value, map, itemLine) in top.Items(ConfigKeys.AcceptedDomains))
             {
+                var line = itemLine;
                 var name = value;
                 var kind = AcceptedDomainKind.Authoritative;
                 string? forward = null;
@@ -445,7 +446,9 @@ public static class ConfigLoader
             foreach (var (text, line) in r.Strings(key))
             {
                 var t = text.Contains('/', StringComparison.Ordinal) ? text : text + (text.Contains(':', StringComparison.Ordinal) ? "/128" : "/32");
-                if (IPNetwork.TryParse(t, out var n)) list.Add(n);
+                // IPNetwork.TryParse clears host bits silently (10.0.0.1/8 becomes 10.0.0.0/8): refuse them, as the
+                // administrator may have meant one host and would otherwise open relaying to a whole range.
+                if (IPNetwork.TryParse(t, out var n) && IPAddress.TryParse(t.AsSpan(0, t.IndexOf('/', StringComparison.Ordinal)), out var given) && n.BaseAddress.Equals(given)) list.Add(n);
                 else r.Error(line, r.Display(key), $"'{text}' is not an address range such as 192.168.0.0/24 or 2001:db8::/32 (host bits must be zero)");
             }
             return list;
