@@ -57,7 +57,18 @@ internal static class RouteCommand
             }
             var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []));
             var client = new ClientFacts(remote, localAddress, parse.GetValue(auth));
-            var verdict = RecipientRouter.Route(table, mailbox, client, sourceRoute);
+            Mailbox? senderMailbox = null;
+            if (parse.GetValue(sender) is { } senderText && senderText is not ("" or "<>"))
+            {
+                var spos = 0;
+                var spath = senderText.StartsWith('<') ? senderText : "<" + senderText + ">";
+                if (!SmtpPathParser.TryParseReversePath(spath, ref spos, utf8: true, out senderMailbox, out var serr))
+                {
+                    Console.Error.WriteLine($"gatehouse: --sender: {serr}");
+                    return ExitCodes.Usage;
+                }
+            }
+            var verdict = RecipientRouter.Route(table, mailbox, client, sourceRoute, explain: true, sender: senderMailbox);
             if (parse.GetValue(json)) PrintJson(verdict, me, client, text, parse.GetValue(sender), notes);
             else PrintText(verdict, me, client, parse.GetValue(sender), notes);
             return verdict.Accepted ? ExitCodes.Ok : ExitCodes.Refused;
@@ -126,6 +137,7 @@ internal static class RouteCommand
                 ["connector"] = v.Route.Connector,
                 ["next_hop"] = v.Route.NextHop,
                 ["wire_address"] = v.Route.WireAddress?.ToString(),
+                ["reverse_path"] = v.Route.ReversePath?.ToWire(),
             },
             ["notes"] = notes,
             ["trace"] = v.Trace,

@@ -26,7 +26,8 @@ public static class RecipientRouter
 {
     /// <param name="explain">Build the trace (the command line, tracking). The decision is the same either way; the
     /// SMTP server asks for it only when it will record it, because formatting it costs more than deciding.</param>
-    public static RecipientVerdict Route(RoutingTable table, Mailbox recipient, ClientFacts client, string sourceRoute = "", bool explain = true)
+    /// <param name="sender">The MAIL FROM mailbox (null for the null sender); given, it is rewritten for the connector the recipient leaves by.</param>
+    public static RecipientVerdict Route(RoutingTable table, Mailbox recipient, ClientFacts client, string sourceRoute = "", bool explain = true, Mailbox? sender = null)
     {
         var config = table.Config;
         var trace = explain ? new List<string> { $"recipient <{recipient.ToWire()}>" + (sourceRoute.Length > 0 ? $" (source route {sourceRoute} ignored)" : "") } : null;
@@ -50,7 +51,11 @@ public static class RecipientRouter
         }
         else
         {
-            trace?.Add("relay: not needed (the destination is in the organization)");
+            // A contact's target is outside, yet needs no permission: the organization published it. Say so, or the
+            // trace reads as if an outside address were inside.
+            trace?.Add(d.Recipient is ContactRecipient
+                ? "relay: not needed (a contact of the directory: the organization publishes its target)"
+                : "relay: not needed (the destination is in the organization)");
         }
 
         var route = d.Kind switch
@@ -65,6 +70,12 @@ public static class RecipientRouter
             DestinationKind.UnknownLocal or DestinationKind.SenderRouted => ByDomain(table, recipient, d, trace),
             _ => RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here")),
         };
+        if (sender is not null && route.Action == RouteAction.SendViaConnector && table.Config.Connectors.FirstOrDefault(c => c.Name == route.Connector) is { } connector)
+        {
+            var (reversePath, why) = ReversePathRewriter.ForConnector(sender, connector, table.Resolver);
+            trace?.Add("sender: " + why);
+            route = route with { ReversePath = reversePath };
+        }
         return Done(d, relay, route, trace);
     }
 
@@ -131,23 +142,26 @@ public static class RecipientRouter
     private static RouteDecision ByDomain(RoutingTable table, Mailbox recipient, Destination d, List<string>? trace)
     {
         var config = table.Config;
-        var surface = TypedAddress.FromMailbox(recipient);
-        if (d.Kind == DestinationKind.UnknownLocal && recipient.Domain.Length == 0) return RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here"));
-        var domain = config.FindAcceptedDomain(recipient.Domain);
+        // An unknown address goes by the address it resolved to: a decapsulated address by its own domain,
+        // not by the domain it was wrapped in (IMCEASMTP-x+40forwarded.example@ours is x@forwarded.example).
+        // Unhonoured sender-specified routing goes by the address as written, which a forwarding host gets unchanged.
+        var target = d.Kind == DestinationKind.UnknownLocal ? d.Address?.Mailbox : recipient;
+        if (target is null || target.Domain.Length == 0) return RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here"));
+        var surface = TypedAddress.FromMailbox(target);
+        var domain = config.FindAcceptedDomain(target.Domain);
         if (domain is null)
         {
-            // An internal type (EX, X500) that no recipient holds.
             return RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here"));
         }
         switch (domain.Kind)
         {
             case AcceptedDomainKind.ExternalRelay or AcceptedDomainKind.InternalRelay when domain.ForwardTo is { } host:
-                trace?.Add($"route: {recipient.Domain} is an accepted domain of kind {Snake(domain.Kind)}: mail for it goes to {host}, address unchanged");
+                trace?.Add($"route: {target.Domain} is an accepted domain of kind {Snake(domain.Kind)}: mail for it goes to {host}, address unchanged");
                 return new RouteDecision(RouteAction.SendViaConnector, "accepted-domain " + domain.Domain, "host:" + host, surface, null);
             case AcceptedDomainKind.Authoritative when config.Directory.Count == 0:
-                return Local(trace, $"{recipient.Domain} is authoritative and the directory is empty: every local part is accepted and delivered here");
+                return Local(trace, $"{target.Domain} is authoritative and the directory is empty: every local part is accepted and delivered here");
             default:
-                trace?.Add($"route: {recipient.Domain} is authoritative: every recipient is in the directory, and this one is not");
+                trace?.Add($"route: {target.Domain} is authoritative: every recipient is in the directory, and this one is not");
                 return RouteDecision.Reject(SmtpReply.Of(550, "5.1.1", "No such recipient here"));
         }
     }

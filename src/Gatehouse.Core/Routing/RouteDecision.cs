@@ -32,5 +32,8 @@ public enum RouteAction
 /// <param name="Refusal">The reply for <see cref="RouteAction.Reject"/>.</param>
 public sealed record RouteDecision(RouteAction Action, string? Connector, string? NextHop, TypedAddress? WireAddress, SmtpReply? Refusal)
 {
+    /// <summary>The reverse-path when the message leaves through an internet connector here and a sender was given; else null.</summary>
+    public Mailbox? ReversePath { get; init; }
+
     public static RouteDecision Reject(SmtpReply reply) => new(RouteAction.Reject, null, null, null, reply);
 }
