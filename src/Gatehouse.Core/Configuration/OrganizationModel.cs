@@ -26,7 +26,11 @@ public sealed record AcceptedDomain(string Domain, AcceptedDomainKind Kind, stri
 }
 
 /// <summary>A site: a group of well-connected servers (Exchange's site).</summary>
-public sealed record SiteConfig(string Name);
+public sealed record SiteConfig(string Name)
+{
+    /// <summary>Site addressing: templates for the mailboxes homed in this site; when empty, the organization's templates apply.</summary>
+    public IReadOnlyList<Directory.AddressTemplate> AddressTemplates { get; init; } = [];
+}
 
 /// <summary>Where an address space is visible: the whole organization, or only the connector's own site.</summary>
 public enum AddressSpaceScope

@@ -40,7 +40,11 @@ public sealed class RecipientDirectory
     public DirectoryRecipient? FindAlias(string alias) => _byAlias.GetValueOrDefault(alias);
 
     /// <summary>Builds the directory; <paramref name="problems"/> lists errors (refuse the configuration) and notices.</summary>
-    public static RecipientDirectory Build(IEnumerable<DirectoryRecipient> recipients, IReadOnlyList<AddressTemplate> templates, out IReadOnlyList<DirectoryProblem> problems)
+    public static RecipientDirectory Build(IEnumerable<DirectoryRecipient> recipients, IReadOnlyList<AddressTemplate> templates, out IReadOnlyList<DirectoryProblem> problems) =>
+        Build(recipients, _ => templates, out problems);
+
+    /// <summary>Builds the directory with templates chosen per mailbox (Exchange's site addressing: the templates of the mailbox's site).</summary>
+    public static RecipientDirectory Build(IEnumerable<DirectoryRecipient> recipients, Func<MailboxRecipient, IReadOnlyList<AddressTemplate>> templatesFor, out IReadOnlyList<DirectoryProblem> problems)
     {
         var found = new List<DirectoryProblem>();
         var byAlias = new Dictionary<string, DirectoryRecipient>(StringComparer.OrdinalIgnoreCase);
@@ -75,7 +79,8 @@ public sealed class RecipientDirectory
         // Generated addresses come after every explicit one, so an explicit address always wins a collision.
         for (var i = 0; i < all.Count; i++)
         {
-            if (all[i] is not MailboxRecipient m || templates.Count == 0) continue;
+            if (all[i] is not MailboxRecipient m) continue;
+            var templates = templatesFor(m);
             var added = new List<ProxyAddress>();
             TypedAddress? promoted = null;
             foreach (var t in templates)

@@ -19,6 +19,7 @@ public static class ConfigKeys
     public static readonly ConfigKey AcceptedDomainSubdomains = new("accepted_domains.include_subdomains", "false", "Accept every subdomain too.");
     public static readonly ConfigKey Sites = new("sites", "one site named 'default'", "The sites of the organization.");
     public static readonly ConfigKey SiteName = new("sites.name", "(required)", "Unique name of the site.");
+    public static readonly ConfigKey SiteAddressTemplates = new("sites.address_templates", "[] (the organization's directory.address_templates)", "Site addressing: templates for mailboxes homed on this site's servers, instead of the organization-wide ones.");
     public static readonly ConfigKey ServerSite = new("servers.site", "default (or required when sites are listed)", "The site the server belongs to.");
     public static readonly ConfigKey Connectors = new("connectors", "[]", "Internet and site connectors.");
     public static readonly ConfigKey ConnectorName = new("connectors.name", "(required)", "Unique name of the connector.");

@@ -123,7 +123,7 @@ public static class ConfigLoader
             var name = site.String(ConfigKeys.SiteName);
             if (string.IsNullOrWhiteSpace(name)) site.Error(site.Line, site.Display(ConfigKeys.SiteName), "is required");
             else if (sites.Any(x => x.Name.Equals(name, StringComparison.OrdinalIgnoreCase))) site.Error(ConfigKeys.SiteName, $"site '{name}' is listed twice");
-            else sites.Add(new SiteConfig(name));
+            else sites.Add(new SiteConfig(name) { AddressTemplates = Templates(site, ConfigKeys.SiteAddressTemplates, accepted) });
         }
         var sitesListed = sites.Count > 0;
         if (!sitesListed) sites.Add(new SiteConfig("default"));
@@ -158,7 +158,7 @@ public static class ConfigLoader
         }
 
         var notices = new List<string>();
-        var (directory, routing) = ReadDirectory(top, servers, accepted, errors, notices);
+        var (directory, routing) = ReadDirectory(top, servers, sites, accepted, errors, notices);
         var connectors = ReadConnectors(top, servers, sites, errors);
         var relay = ReadRelay(top);
 
@@ -203,7 +203,7 @@ public static class ConfigLoader
         };
     }
 
-    private static (RecipientDirectory, SenderRoutingOptions) ReadDirectory(YamlSection top, List<ServerConfig> servers, List<AcceptedDomain> accepted, List<ConfigError> errors, List<string> notices)
+    private static (RecipientDirectory, SenderRoutingOptions) ReadDirectory(YamlSection top, List<ServerConfig> servers, List<SiteConfig> sites, List<AcceptedDomain> accepted, List<ConfigError> errors, List<string> notices)
     {
         var sr = top.Map("sender_routing");
         sr?.CheckUnknown();
@@ -219,13 +219,7 @@ public static class ConfigLoader
         var recipients = new List<DirectoryRecipient>();
         var lines = new Dictionary<string, (YamlSection Section, ConfigKey Key)>(StringComparer.OrdinalIgnoreCase);
 
-        var templates = new List<AddressTemplate>();
-        foreach (var (text, line) in d.Strings(ConfigKeys.AddressTemplates))
-        {
-            if (!AddressTemplate.TryParse(text, out var t, out var why)) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {why}"));
-            else if (!accepted.Any(a => a.Matches(t.Domain))) errors.Add(new ConfigError(d.File, line, "directory.address_templates", $"'{text}': {t.Domain} is not one of accepted_domains"));
-            else templates.Add(t);
-        }
+        var templates = Templates(d, ConfigKeys.AddressTemplates, accepted);
 
         string Alias(YamlSection s, ConfigKey key)
         {
@@ -299,7 +293,14 @@ public static class ConfigLoader
             }
         }
 
-        var directory = RecipientDirectory.Build(recipients.Where(r => r.Alias.Length > 0), templates, out var problems);
+        // Site addressing: a mailbox gets its site's templates, or the organization's when its site has none.
+        IReadOnlyList<AddressTemplate> TemplatesFor(MailboxRecipient m)
+        {
+            var site = servers.FirstOrDefault(x => x.Name == m.HomeServer)?.Site;
+            var own = sites.FirstOrDefault(x => x.Name == site)?.AddressTemplates ?? [];
+            return own.Count > 0 ? own : templates;
+        }
+        var directory = RecipientDirectory.Build(recipients.Where(r => r.Alias.Length > 0), TemplatesFor, out var problems);
         foreach (var problem in problems.Where(p => p.IsError))
         {
             var (s, key) = lines.GetValueOrDefault(problem.Alias);
@@ -307,6 +308,18 @@ public static class ConfigLoader
         }
         notices.AddRange(problems.Where(p => !p.IsError).Select(p => $"directory: '{p.Alias}' {p.Message}"));
         return (directory, routing);
+    }
+
+    private static List<AddressTemplate> Templates(YamlSection s, ConfigKey key, List<AcceptedDomain> accepted)
+    {
+        var list = new List<AddressTemplate>();
+        foreach (var (text, line) in s.Strings(key))
+        {
+            if (!AddressTemplate.TryParse(text, out var t, out var why)) s.Error(line, s.Display(key), $"'{text}': {why}");
+            else if (!accepted.Any(a => a.Matches(t.Domain))) s.Error(line, s.Display(key), $"'{text}': {t.Domain} is not one of accepted_domains");
+            else list.Add(t);
+        }
+        return list;
     }
 
     private static List<ConnectorConfig> ReadConnectors(YamlSection top, List<ServerConfig> servers, List<SiteConfig> sites, List<ConfigError> errors)

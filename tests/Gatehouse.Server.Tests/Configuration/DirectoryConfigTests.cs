@@ -66,4 +66,34 @@ public class DirectoryConfigTests
         Assert.Equal((line, key), (err.Line, err.Key));
         Assert.Contains(fragment, err.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Site_addressing_gives_each_mailbox_the_templates_of_its_site()
+    {
+        var c = ConfigLoader.Parse("""
+            accepted_domains: [example.com, eu.example.com]
+            sites:
+              - name: hq
+              - name: eu
+                address_templates: ["%g.%s@eu.example.com"]
+            servers:
+              - {name: hq1, site: hq, listeners: [{port: 2525}]}
+              - {name: eu1, site: eu, listeners: [{port: 2526}]}
+            directory:
+              address_templates: ["%g.%s@example.com"]
+              mailboxes:
+                - {alias: ann, given_name: Ann, surname: Lee, home_server: hq1}
+                - {alias: bob, given_name: Bob, surname: Ray, home_server: eu1}
+            """, "org.yaml", Path.GetTempPath());
+        Assert.Equal("ann", c.Directory.Find(TypedAddress.Create(AddressType.Smtp, "ann.lee@example.com"))?.Alias);
+        Assert.Equal("bob", c.Directory.Find(TypedAddress.Create(AddressType.Smtp, "bob.ray@eu.example.com"))?.Alias);
+        Assert.Null(c.Directory.Find(TypedAddress.Create(AddressType.Smtp, "bob.ray@example.com")));
+    }
+
+    [Fact]
+    public void A_site_template_outside_the_accepted_domains_is_an_error()
+    {
+        var err = Assert.Single(Errors("sites:\n  - name: hq\n    address_templates: [\"%m@other.example\"]\nservers:\n  - {name: a, site: hq}\n"));
+        Assert.Equal((3, "sites[0].address_templates"), (err.Line, err.Key));
+    }
 }
