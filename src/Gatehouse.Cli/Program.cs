@@ -10,7 +10,8 @@ var root = new RootCommand("Gatehouse: an organization's Internet mail gateway."
     RoutesCommand.Create(),
     HashPasswordCommand.Create(),
 };
-var parse = root.Parse(args);
+// No response files: an address such as @relay:user@example.com is an argument, not "read arguments from a file".
+var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parse.Errors.Count > 0)
 {
     foreach (var e in parse.Errors) Console.Error.WriteLine($"gatehouse: {e.Message}");

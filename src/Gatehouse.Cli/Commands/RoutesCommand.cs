@@ -37,7 +37,7 @@ internal static class RoutesCommand
                     ? $"  site {site.Name}: no usable site connector path"
                     : $"  site {site.Name}: cost {p.Cost} via {string.Join(" > ", p.Connectors.Select(c => c.Name))}; bridgeheads {string.Join(", ", p.Bridgeheads)}");
             }
-            foreach (var d in cfg.Domains) Console.WriteLine($"  accepted domain {d.Domain}{(d.IncludeSubdomains ? " (and subdomains)" : "")}: {d.Kind}{(d.ForwardTo is null ? "" : " -> " + d.ForwardTo)}");
+            foreach (var d in cfg.Domains) Console.WriteLine($"  accepted domain {d.Domain}{(d.IncludeSubdomains ? " (and subdomains)" : "")}: {Gatehouse.Server.Configuration.ConfigValues.SnakeCase(d.Kind.ToString())}{(d.ForwardTo is null ? "" : " -> " + d.ForwardTo)}");
             return ExitCodes.Ok;
         });
         return cmd;

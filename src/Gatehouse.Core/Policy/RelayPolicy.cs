@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Gatehouse.Core.Configuration;
 
 namespace Gatehouse.Core.Policy;
@@ -28,7 +29,7 @@ public static class RelayPolicy
         var local = Normalize(c.LocalAddress);
         foreach (var deny in p.DenyClients)
         {
-            if (deny.Contains(remote)) return new RelayVerdict(false, explain ? $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission" : "relay.deny_clients");
+            if (InRange(deny, remote)) return new RelayVerdict(false, explain ? $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission" : "relay.deny_clients");
         }
         if (p.AllowAuthenticated && c.AuthenticatedUser is { } user)
         {
@@ -36,9 +37,9 @@ public static class RelayPolicy
         }
         foreach (var n in p.AllowClients)
         {
-            if (n.Contains(remote)) return new RelayVerdict(true, explain ? $"client {remote} is in relay.allow_clients ({n})" : "relay.allow_clients");
+            if (InRange(n, remote)) return new RelayVerdict(true, explain ? $"client {remote} is in relay.allow_clients ({n})" : "relay.allow_clients");
         }
-        if (p.AllowLocalAddresses.Contains(local))
+        if (IsListed(p.AllowLocalAddresses, local))
         {
             return new RelayVerdict(true, explain ? $"connection arrived on local address {local} (relay.allow_local_addresses)" : "relay.allow_local_addresses");
         }
@@ -48,4 +49,18 @@ public static class RelayPolicy
     }
 
     private static IPAddress Normalize(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+
+    // A range may be written for IPv4 clients in either family (10.0.0.0/8 or ::ffff:10.0.0.0/104), and IPNetwork
+    // never matches across families: a deny range written the mapped way must still hold the IPv4 client it names.
+    private static bool InRange(IPNetwork n, IPAddress ipv4OrIpv6) =>
+        n.Contains(ipv4OrIpv6) || (ipv4OrIpv6.AddressFamily == AddressFamily.InterNetwork && n.Contains(ipv4OrIpv6.MapToIPv6()));
+
+    private static bool IsListed(IReadOnlyList<IPAddress> list, IPAddress local)
+    {
+        foreach (var a in list)
+        {
+            if (Normalize(a).Equals(local)) return true;
+        }
+        return false;
+    }
 }

@@ -272,7 +272,12 @@ public static class ConfigLoader
             else if (!TypedAddress.TryParse(targetText, out target, out var why)) c.Error(ConfigKeys.ContactTarget, $"'{targetText}': {why}");
             if (target is not null)
             {
-                recipients.Add(new ContactRecipient(alias, c.String(ConfigKeys.ContactDisplayName) ?? alias, Proxies(c, ConfigKeys.ContactProxies), target, c.String(ConfigKeys.ContactHomeSite)));
+                var homeSite = c.String(ConfigKeys.ContactHomeSite);
+                if (homeSite is not null && !sites.Any(x => x.Name.Equals(homeSite, StringComparison.OrdinalIgnoreCase)))
+                {
+                    c.Error(ConfigKeys.ContactHomeSite, $"'{homeSite}' is not one of the sites ({string.Join(", ", sites.Select(x => x.Name))})");
+                }
+                recipients.Add(new ContactRecipient(alias, c.String(ConfigKeys.ContactDisplayName) ?? alias, Proxies(c, ConfigKeys.ContactProxies), target, homeSite));
             }
         }
         foreach (var l in d.Sections(ConfigKeys.Lists))

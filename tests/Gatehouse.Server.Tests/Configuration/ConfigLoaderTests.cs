@@ -108,6 +108,12 @@ public partial class ConfigLoaderTests
         var c = ConfigLoader.Parse(yaml, "configuration.md", Dir);
         Assert.Equal(3, c.Servers[0].Listeners.Count);
         Assert.Equal("alice", c.Users[0].Name);
+        // The example shows the whole organization model: sites, both connector types, every accepted domain kind, relay permissions.
+        Assert.Equal(["hq", "eu"], c.Sites.Select(s => s.Name));
+        Assert.Contains(c.Connectors, x => x.Kind == ConnectorKind.Site);
+        Assert.Contains(c.Connectors, x => x.Kind == ConnectorKind.Internet && x.AddressSpaces.Count > 1 && x.OutboundTypeMap.Count > 0);
+        Assert.Equal([AcceptedDomainKind.Authoritative, AcceptedDomainKind.InternalRelay, AcceptedDomainKind.ExternalRelay], c.Domains.Select(d => d.Kind));
+        Assert.True(c.Relay.AllowAuthenticated && c.Relay.AllowClients.Count > 0 && c.Relay.DenyClients.Count > 0);
     }
 
     private static string DocPath()

@@ -52,11 +52,13 @@ public sealed class SmtpTestClient : IAsyncDisposable
 
     public bool IsTls => _stream is SslStream;
 
-    public static async Task<SmtpTestClient> ConnectAsync(IPEndPoint endpoint, bool implicitTls = false)
+    /// <param name="localAddress">When given, the connection comes from this address (port chosen by the kernel), so a test can play a client inside or outside a relay range.</param>
+    public static async Task<SmtpTestClient> ConnectAsync(IPEndPoint endpoint, bool implicitTls = false, IPAddress? localAddress = null)
     {
         var tcp = new TcpClient(endpoint.AddressFamily) { NoDelay = true };
         try
         {
+            if (localAddress is not null) tcp.Client.Bind(new IPEndPoint(localAddress, 0));
             using var cts = new CancellationTokenSource(ReadTimeout);
             await tcp.ConnectAsync(endpoint, cts.Token);
         }

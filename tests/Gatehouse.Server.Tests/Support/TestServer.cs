@@ -22,6 +22,9 @@ public sealed record TestServerOptions
 
     /// <summary>Further top-level YAML (a directory, sender_routing), appended as is.</summary>
     public string ExtraYaml { get; init; } = "";
+
+    /// <summary>The value of <c>accepted_domains</c>, in YAML flow style (a mapping item for the relay kinds).</summary>
+    public string AcceptedDomains { get; init; } = "[localhost, gatehouse.test]";
 }
 
 /// <summary>The configuration files the tests use, as YAML text.</summary>
@@ -39,7 +42,7 @@ public static class TestConfig
     public static string Yaml(string dataDirectory, IReadOnlyList<(string Role, IPEndPoint Endpoint)> listeners, TestServerOptions options)
     {
         var y = new StringBuilder();
-        y.Append("accepted_domains: [localhost, gatehouse.test]\n");
+        y.Append($"accepted_domains: {options.AcceptedDomains}\n");
         y.Append("servers:\n");
         y.Append("  - name: test\n");
         y.Append($"    hostname: {Hostname}\n");
@@ -73,11 +76,23 @@ public sealed class TestServer : IAsyncDisposable
     private readonly TempDirectory _dir;
     private readonly ILoggerFactory _loggers;
 
-    private TestServer(TempDirectory dir, ILoggerFactory loggers, GatehouseServer server)
+    private TestServer(TempDirectory dir, ILoggerFactory loggers, GatehouseServer server, string configYaml)
     {
         _dir = dir;
         _loggers = loggers;
         Server = server;
+        ConfigYaml = configYaml;
+    }
+
+    /// <summary>The configuration the server runs, as YAML: for comparing with what <c>gatehouse route</c> says of the same file.</summary>
+    public string ConfigYaml { get; }
+
+    /// <summary>Writes <see cref="ConfigYaml"/> into the server's temporary directory and returns the file's path.</summary>
+    public string WriteConfigFile()
+    {
+        var path = _dir.Combine("gatehouse.yaml");
+        File.WriteAllText(path, ConfigYaml);
+        return path;
     }
 
     public GatehouseServer Server { get; }
@@ -104,7 +119,7 @@ public sealed class TestServer : IAsyncDisposable
             try
             {
                 var server = await GatehouseServer.StartAsync(config, config.Servers[0], loggers);
-                return new TestServer(dir, loggers, server);
+                return new TestServer(dir, loggers, server, yaml);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 5)
             {
@@ -136,8 +151,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public string[] QueueFiles() => Directory.GetFiles(Spool.QueueDirectory);
 
-    public async Task<SmtpTestClient> ConnectAsync(string? listener = null, bool implicitTls = false) =>
-        await SmtpTestClient.ConnectAsync(listener is null ? Endpoint : EndpointOf(listener), implicitTls);
+    /// <param name="localAddress">Bind the client to this loopback address first, to play a client at that address (any 127.0.0.0/8 address works on Linux).</param>
+    public async Task<SmtpTestClient> ConnectAsync(string? listener = null, bool implicitTls = false, IPAddress? localAddress = null) =>
+        await SmtpTestClient.ConnectAsync(listener is null ? Endpoint : EndpointOf(listener), implicitTls, localAddress);
 
     public async ValueTask DisposeAsync()
     {
