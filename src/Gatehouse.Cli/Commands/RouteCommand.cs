@@ -142,6 +142,7 @@ internal static class RouteCommand
             ["notes"] = notes,
             ["trace"] = v.Trace,
         };
-        Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        // Relaxed escaping: addresses keep their + < > readable; the output goes to a terminal or a JSON parser, never into HTML.
+        Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 }

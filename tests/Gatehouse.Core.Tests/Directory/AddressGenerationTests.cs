@@ -4,7 +4,7 @@ using static Gatehouse.Core.Tests.Directory.Recipients;
 
 namespace Gatehouse.Core.Tests.Directory;
 
-/// <summary>Address templates applied by <see cref="RecipientDirectory.Build"/> (Exchange site addressing).</summary>
+/// <summary>Address templates applied by <c>RecipientDirectory.Build</c> (Exchange site addressing).</summary>
 public class AddressGenerationTests
 {
     private static readonly AddressTemplate GivenDotSurname = Template("%g.%s@contoso.com");
