@@ -26,7 +26,9 @@ internal static class RoutesCommand
                 Console.WriteLine($"  {"type",-8} {"pattern",-28} {"cost",5}  {"connector",-20} {"server",-14} via / status");
                 foreach (var r in table.Routes)
                 {
-                    var via = r.SitePath.Count == 0 ? "this site" : "site path " + string.Join(" > ", r.SitePath);
+                    var site = table.FindServer(r.Server)?.Site;
+                    var via = r.SitePath.Count > 0 ? "site path " + string.Join(" > ", r.SitePath)
+                        : string.Equals(site, me.Site, StringComparison.OrdinalIgnoreCase) ? "this site" : $"site {site}";
                     Console.WriteLine($"  {r.Space.Type.Name,-8} {r.Space.Pattern,-28} {r.Cost,5}  {r.Connector.Name,-20} {r.Server,-14} {via}{(r.Unavailable is null ? "" : $"; UNAVAILABLE: {r.Unavailable}")}");
                 }
             }

@@ -63,32 +63,44 @@ public sealed class RoutingTable
     }
 
     /// <summary>The routes whose address space covers <paramref name="address"/>, with the specificity of each match (see <see cref="AddressSpaceMatcher"/>).</summary>
-    public IEnumerable<(RouteCandidate Route, int Specificity)> Matching(TypedAddress address)
+    public IReadOnlyList<(RouteCandidate Route, int Specificity)> Matching(TypedAddress address)
+    {
+        var list = new List<(RouteCandidate Route, int Specificity)>(4);
+        Matching(address, list);
+        return list;
+    }
+
+    /// <summary>Adds the matching routes to <paramref name="into"/>: a few hash look-ups, no allocation of its own.</summary>
+    public void Matching(TypedAddress address, List<(RouteCandidate Route, int Specificity)> into)
     {
         if (address.Mailbox is { } m)
         {
             var domain = m.Domain;
             if (_smtpExact.TryGetValue(domain, out var exact))
             {
-                foreach (var r in exact) yield return (r, AddressSpaceMatcher.Match(r.Space, address));
+                foreach (var r in exact) into.Add((r, AddressSpaceMatcher.Match(r.Space, address)));
             }
             // Every proper suffix of the domain at a label boundary: a.b.example.com → b.example.com, example.com, com.
-            for (var dot = domain.IndexOf('.'); dot >= 0; dot = domain.IndexOf('.', dot + 1))
+            if (_smtpSuffix.Count > 0)
             {
-                if (_smtpSuffix.TryGetValue(domain[(dot + 1)..], out var suffix))
+                var suffixes = _smtpSuffix.GetAlternateLookup<ReadOnlySpan<char>>();
+                for (var dot = domain.IndexOf('.'); dot >= 0; dot = domain.IndexOf('.', dot + 1))
                 {
-                    foreach (var r in suffix) yield return (r, AddressSpaceMatcher.Match(r.Space, address));
+                    if (suffixes.TryGetValue(domain.AsSpan(dot + 1), out var suffix))
+                    {
+                        foreach (var r in suffix) into.Add((r, AddressSpaceMatcher.Match(r.Space, address)));
+                    }
                 }
             }
-            foreach (var r in _smtpAny) yield return (r, 0);
-            yield break;
+            foreach (var r in _smtpAny) into.Add((r, 0));
+            return;
         }
         if (_otherTypes.TryGetValue(address.Type.Name, out var others))
         {
             foreach (var r in others)
             {
                 var s = AddressSpaceMatcher.Match(r.Space, address);
-                if (s >= 0) yield return (r, s);
+                if (s >= 0) into.Add((r, s));
             }
         }
     }
