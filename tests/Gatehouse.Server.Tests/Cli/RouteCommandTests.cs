@@ -175,7 +175,7 @@ public sealed class RouteCommandTests(ITestOutputHelper output)
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  SMTP +\* +11  internet-eu +eu1 +site path hq-to-eu$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  SMTPOUT +\* +11  internet-eu +eu1 +site path hq-to-eu$"));
         Assert.Contains("  site eu: cost 10 via hq-to-eu; bridgeheads eu1", lines);
-        Assert.Contains("  accepted domain europe.example: ExternalRelay -> 192.0.2.50:25", lines);
+        Assert.Contains("  accepted domain europe.example: external_relay -> 192.0.2.50:25", lines);
 
         var down = await Run(dir, "routes", "--server", "hq1", "--down", "internet-eu");
         Assert.Equal(0, down.ExitCode);
