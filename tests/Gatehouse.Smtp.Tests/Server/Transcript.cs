@@ -1,5 +1,5 @@
 using System.Text;
-using Gatehouse.Core.Policy;
+using Gatehouse.Core.Protocol;
 using Gatehouse.Smtp.Commands;
 using Gatehouse.Smtp.Server;
 
@@ -36,7 +36,10 @@ internal sealed class Transcript
         MaxRecipients = 3,
         TlsAvailable = true,
         AuthAvailable = true,
-        CheckRecipient = new RecipientAcceptance(["example.com"]).Check,
+        // The session only asks; deciding is the router's job (tested in Core). A stand-in: example.com and <postmaster> are ours.
+        CheckRecipient = static m => m.Domain == "example.com" || (m.Domain.Length == 0 && m.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
+            ? null
+            : Replies.RelayDenied,
         VerifyCredentials = static (user, password) => user == User && password == Password,
     };
 
