@@ -58,6 +58,11 @@ public static class RecipientRouter
                 : "relay: not needed (the destination is in the organization)");
         }
 
+        if (d.Recipient is DistributionListRecipient { AcceptFrom.Count: > 0 } restricted && !MaySendTo(table, restricted, sender, trace))
+        {
+            return Done(d, relay, RouteDecision.Reject(SmtpReply.Of(550, "5.7.1", "Not authorized to send to this list")), trace);
+        }
+
         var route = d.Kind switch
         {
             DestinationKind.Invalid => RouteDecision.Reject(SmtpReply.Of(550, "5.1.3", "Bad destination mailbox address: " + Printable(d.Reason))),
@@ -77,6 +82,21 @@ public static class RecipientRouter
             route = route with { ReversePath = reversePath };
         }
         return Done(d, relay, route, trace);
+    }
+
+    /// <summary>A list with <c>accept_from</c> takes mail only from those recipients, or from members of the lists named there.</summary>
+    /// <remarks>The sender is the MAIL FROM address resolved through the directory (an IMCEA sender decapsulated), as Exchange checks it; the null sender is not on any list.</remarks>
+    private static bool MaySendTo(RoutingTable table, DistributionListRecipient list, Mailbox? sender, List<string>? trace)
+    {
+        var who = sender is null ? null : AddressResolver.Resolve(sender, table.QuietResolver).Recipient;
+        var directory = table.Config.Directory;
+        var allowed = who is not null && list.AcceptFrom!.Any(alias =>
+            alias.Equals(who.Alias, StringComparison.OrdinalIgnoreCase)
+            || (directory.FindAlias(alias) is DistributionListRecipient group && directory.Expand(group).Members.Any(m => m.Alias.Equals(who.Alias, StringComparison.OrdinalIgnoreCase))));
+        trace?.Add(allowed
+            ? $"list: '{list.Alias}' accepts mail only from {string.Join(", ", list.AcceptFrom!)}; the sender is '{who!.Alias}': allowed"
+            : $"list: '{list.Alias}' accepts mail only from {string.Join(", ", list.AcceptFrom!)}; the sender {(sender is null ? "<> (or not given)" : $"<{sender.ToWire()}>" + (who is null ? " is not in the directory" : $" is '{who.Alias}'"))}: refused");
+        return allowed;
     }
 
     private static RecipientVerdict Done(Destination d, RelayVerdict? relay, RouteDecision route, List<string>? trace)

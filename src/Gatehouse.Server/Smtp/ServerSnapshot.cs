@@ -38,7 +38,8 @@ public sealed class ServerSnapshot
     public bool HasUsers => _users.Count > 0;
 
     /// <summary>The RCPT decision: exactly what <c>gatehouse route</c> prints for the same inputs.</summary>
-    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client) => RecipientRouter.Route(Routing, recipient, client, explain: false).Refusal;
+    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client, Mailbox? sender) =>
+        RecipientRouter.Route(Routing, recipient, client, explain: false, sender: sender).Refusal;
 
     public bool VerifyCredentials(string user, string password) =>
         _users.TryGetValue(user, out var hash)

@@ -78,7 +78,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => snap.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser)),
+            CheckRecipient = m => snap.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath),
             VerifyCredentials = snap.VerifyCredentials,
         });
     }
