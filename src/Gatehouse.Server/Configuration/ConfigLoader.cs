@@ -564,12 +564,7 @@ public static class ConfigLoader
             {
                 l.CheckUnknown();
                 var role = l.Enum(ConfigKeys.ListenerRole, ListenerRole.Inbound);
-                var addrText = l.String(ConfigKeys.ListenerAddress) ?? "127.0.0.1";
-                if (!IPAddress.TryParse(addrText, out var addr))
-                {
-                    l.Error(ConfigKeys.ListenerAddress, $"'{addrText}' is not an IPv4 or IPv6 address");
-                    addr = IPAddress.Loopback;
-                }
+                var addr = l.Address(ConfigKeys.ListenerAddress, IPAddress.Loopback);
                 if (!l.Has(ConfigKeys.ListenerPort)) l.Error(l.Line, l.Display(ConfigKeys.ListenerPort), "is required");
                 var port = l.Int(ConfigKeys.ListenerPort, 0, 1, 65535);
                 var lname = l.String(ConfigKeys.ListenerName) ?? ConfigValues.SnakeCase(role.ToString());
@@ -612,12 +607,7 @@ public static class ConfigLoader
         if (adminSection is not null)
         {
             adminSection.CheckUnknown();
-            var addrText = adminSection.String(ConfigKeys.AdminAddress) ?? "127.0.0.1";
-            if (!IPAddress.TryParse(addrText, out var addr))
-            {
-                adminSection.Error(ConfigKeys.AdminAddress, $"'{addrText}' is not an IPv4 or IPv6 address");
-                addr = IPAddress.Loopback;
-            }
+            var addr = adminSection.Address(ConfigKeys.AdminAddress, IPAddress.Loopback);
             if (!adminSection.Has(ConfigKeys.AdminPort)) adminSection.Error(adminSection.Line, adminSection.Display(ConfigKeys.AdminPort), "is required");
             var port = adminSection.Int(ConfigKeys.AdminPort, 0, 1, 65535);
             admin = new AdminConfig(addr, port);

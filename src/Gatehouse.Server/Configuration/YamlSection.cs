@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using YamlDotNet.RepresentationModel;
 
 namespace Gatehouse.Server.Configuration;
@@ -128,6 +129,15 @@ internal sealed class YamlSection
             return fallback;
         }
         return v;
+    }
+
+    public IPAddress Address(ConfigKey key, IPAddress fallback)
+    {
+        var s = String(key);
+        if (s is null) return fallback;
+        if (IPAddress.TryParse(s, out var a)) return a;
+        Error(key, $"'{s}' is not an IPv4 or IPv6 address");
+        return fallback;
     }
 
     public bool Bool(ConfigKey key, bool fallback)

@@ -39,6 +39,10 @@ internal sealed class SmtpConnection : IAsyncDisposable
     private readonly IPEndPoint _local;
     private readonly ServerSession _session;
     private readonly ArrayBufferWriter<byte> _output = new(512);
+
+    // Decoded content on its way to the spool; made at the first message and reused, so an idle
+    // connection holds none and a busy one allocates it once.
+    private ArrayBufferWriter<byte>? _sink;
     private readonly CancellationTokenSource _commandCts;
     private readonly CancellationTokenSource _dataCts;
     private Stream _stream;
@@ -269,7 +273,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
         await FlushAsync().ConfigureAwait(false);
 
         var decoder = new DataDecoder(dotStuffed: true, Policy(limits), limits.MaxMessageSize - writer.Length, limits.LineLength);
-        var sink = new ArrayBufferWriter<byte>(16 * 1024);
+        var sink = _sink ??= new ArrayBufferWriter<byte>(16 * 1024);
         while (true)
         {
             var result = await ReadContentAsync().ConfigureAwait(false);
@@ -307,7 +311,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             _bdatDecoder = new DataDecoder(dotStuffed: false, Policy(limits), limits.MaxMessageSize - (_bdatWriter?.Length ?? 0), limits.LineLength);
         }
         var writer = step.DiscardChunk ? null : _bdatWriter;
-        var sink = new ArrayBufferWriter<byte>(16 * 1024);
+        var sink = _sink ??= new ArrayBufferWriter<byte>(16 * 1024);
         var remaining = step.ChunkSize;
         while (remaining > 0)
         {
