@@ -8,6 +8,7 @@ var root = new RootCommand("Gatehouse: an organization's Internet mail gateway."
     ConfigCommand.Create(),
     RouteCommand.Create(),
     RoutesCommand.Create(),
+    QueueCommand.Create(),
     HashPasswordCommand.Create(),
 };
 // No response files: an address such as @relay:user@example.com is an argument, not "read arguments from a file".

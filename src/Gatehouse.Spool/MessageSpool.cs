@@ -28,6 +28,7 @@ public sealed class MessageSpool : IDisposable
         IncomingDirectory = Path.Combine(root, "incoming");
         QueueDirectory = Path.Combine(root, "queue");
         CorruptDirectory = Path.Combine(root, "corrupt");
+        StateDirectory = Path.Combine(root, "state");
         if (method == SyncMethod.Syncfs) _committer = new GroupCommitter(lockHandle, Statistics);
     }
 
@@ -41,6 +42,9 @@ public sealed class MessageSpool : IDisposable
 
     public string CorruptDirectory { get; }
 
+    /// <summary>Progress of messages not finished at their first attempt (<see cref="QueueState"/>), one file per queue id.</summary>
+    public string StateDirectory { get; }
+
     public SpoolStatistics Statistics { get; } = new();
 
     /// <summary>What start-up found: messages in the queue, and files it set aside.</summary>
@@ -53,7 +57,7 @@ public sealed class MessageSpool : IDisposable
         if (method == SyncMethod.Syncfs && !NativeSync.SyncFsAvailable) method = SyncMethod.Fsync;
         root = Path.GetFullPath(root);
         Directory.CreateDirectory(root);
-        foreach (var d in new[] { "incoming", "queue", "corrupt" }) Directory.CreateDirectory(Path.Combine(root, d));
+        foreach (var d in new[] { "incoming", "queue", "corrupt", "state" }) Directory.CreateDirectory(Path.Combine(root, d));
         SafeFileHandle handle;
         try
         {
@@ -92,7 +96,45 @@ public sealed class MessageSpool : IDisposable
                 corrupt++;
             }
         }
+        // A state whose message is gone was left by a crash between the two removals.
+        foreach (var f in Directory.EnumerateFiles(StateDirectory))
+        {
+            var name = Path.GetFileName(f);
+            if (name.EndsWith(".tmp", StringComparison.Ordinal) || !File.Exists(Path.Combine(QueueDirectory, name))) File.Delete(f);
+        }
         Recovery = new RecoveryReport(queued, dropped, corrupt);
+    }
+
+    /// <summary>Replaces the progress record of a message (write, then rename: never half-written).</summary>
+    public void SaveState(string queueId, QueueState state)
+    {
+        var path = Path.Combine(StateDirectory, queueId);
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, QueueState.Encode(state));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>The progress record of a message, or null when it has none (never attempted, or finished at the first attempt).</summary>
+    /// <exception cref="InvalidDataException">The record is damaged.</exception>
+    public QueueState? LoadState(string queueId)
+    {
+        var path = Path.Combine(StateDirectory, queueId);
+        try
+        {
+            return QueueState.Decode(File.ReadAllBytes(path));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes a message that is finished (every recipient delivered, or failed with its DSN queued) or deleted by an administrator.</summary>
+    /// <remarks>Not synced: if the removal is lost in a crash the message is delivered again (a duplicate, never a loss).</remarks>
+    public void Remove(string queueId)
+    {
+        File.Delete(Path.Combine(QueueDirectory, queueId));
+        File.Delete(Path.Combine(StateDirectory, queueId));
     }
 
     /// <summary>Starts a message: its envelope is written now, its content as it arrives.</summary>

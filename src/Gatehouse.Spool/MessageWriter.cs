@@ -13,19 +13,25 @@ public sealed class MessageWriter : IAsyncDisposable
     private readonly string _incomingPath;
     private FileStream? _file;
     private long _bodyLength;
+    private readonly MailEnvelope _envelope;
+    private readonly long _bodyOffset;
     private bool _done;
+    private bool _committed;
 
     internal MessageWriter(MessageSpool spool, string queueId, MailEnvelope envelope)
     {
         _spool = spool;
         QueueId = queueId;
+        _envelope = envelope;
         _incomingPath = Path.Combine(spool.IncomingDirectory, queueId);
         _file = new FileStream(_incomingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.None);
         try
         {
             _file.Write(QueueFile.Magic);
-            _file.Write(EnvelopeCodec.Encode(queueId, envelope));
+            var json = EnvelopeCodec.Encode(queueId, envelope);
+            _file.Write(json);
             _file.WriteByte((byte)'\n');
+            _bodyOffset = QueueFile.Magic.Length + json.Length + 1;
         }
         catch
         {
@@ -35,6 +41,11 @@ public sealed class MessageWriter : IAsyncDisposable
     }
 
     public string QueueId { get; }
+
+    /// <summary>The message as the queue holds it, once <see cref="CommitAsync"/> has returned.</summary>
+    public QueuedMessage Committed => _committed
+        ? new QueuedMessage(QueueId, _envelope, Path.Combine(_spool.QueueDirectory, QueueId), _bodyOffset, _bodyLength)
+        : throw new InvalidOperationException("the message is not committed");
 
     /// <summary>Octets of message content written so far.</summary>
     public long Length => _bodyLength;
@@ -64,6 +75,7 @@ public sealed class MessageWriter : IAsyncDisposable
             _file = null;
             await _spool.CommitAsync(_incomingPath, Path.Combine(_spool.QueueDirectory, QueueId)).ConfigureAwait(false);
             _done = true;
+            _committed = true;
         }
         catch
         {

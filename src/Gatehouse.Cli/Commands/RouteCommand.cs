@@ -56,7 +56,7 @@ internal static class RouteCommand
                 return ExitCodes.Usage;
             }
             var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []));
-            var client = new ClientFacts(remote, localAddress, parse.GetValue(auth));
+            var client = table.Facts(remote, localAddress, parse.GetValue(auth));
             Mailbox? senderMailbox = null;
             if (parse.GetValue(sender) is { } senderText && senderText is not ("" or "<>"))
             {

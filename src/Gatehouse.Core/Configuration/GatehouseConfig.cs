@@ -37,8 +37,10 @@ public sealed record ListenerConfig(string Name, IPAddress Address, int Port, Li
 /// <summary>TLS certificate and key files (PEM); absent means a generated self-signed certificate.</summary>
 public sealed record TlsConfig(string? CertificateFile, string? KeyFile);
 
-/// <summary>The admin HTTP endpoint (metrics, health); null when disabled.</summary>
-public sealed record AdminConfig(IPAddress Address, int Port);
+/// <summary>The admin HTTP endpoint (metrics, health, queue, reload); null when disabled.</summary>
+/// <param name="Token">Bearer token every request except /healthz must carry; null: none needed.</param>
+/// <param name="AllowRemote">Accept requests from addresses other than loopback.</param>
+public sealed record AdminConfig(IPAddress Address, int Port, string? Token = null, bool AllowRemote = false);
 
 /// <summary>One server of the organization.</summary>
 public sealed record ServerConfig(
@@ -51,6 +53,16 @@ public sealed record ServerConfig(
 {
     /// <summary>The site the server belongs to.</summary>
     public string Site { get; init; } = "default";
+
+    /// <summary>The configured local address of outbound connections, or null.</summary>
+    public IPAddress? SourceAddress { get; init; }
+
+    /// <summary>The address outbound connections come from: <see cref="SourceAddress"/>, else the first inbound listener's address unless it is a wildcard.</summary>
+    public IPAddress? OutboundAddress => SourceAddress ?? Listeners.Where(l => l.Role == ListenerRole.Inbound).Select(l => l.Address)
+        .FirstOrDefault(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
+
+    /// <summary>Where the other servers of the organization send this server mail: its first inbound listener.</summary>
+    public ListenerConfig? InboundListener => Listeners.FirstOrDefault(l => l.Role == ListenerRole.Inbound);
 }
 
 /// <summary>An SMTP AUTH user and the salted hash of their password.</summary>
@@ -97,6 +109,9 @@ public sealed record GatehouseConfig(
 
     /// <summary>Internet and site connectors with their address spaces.</summary>
     public IReadOnlyList<ConnectorConfig> Connectors { get; init; } = [];
+
+    /// <summary>How the queue delivers mail.</summary>
+    public DeliveryConfig Delivery { get; init; } = DeliveryConfig.Default;
 
     /// <summary>Who may relay; closed by default.</summary>
     public RelayPermissions Relay { get; init; } = RelayPermissions.Closed;

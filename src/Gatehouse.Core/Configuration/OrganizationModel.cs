@@ -78,7 +78,11 @@ public sealed record ConnectorConfig(
     string? SourceSite,
     string? TargetSite,
     int Cost,
-    IReadOnlyList<string> Bridgeheads);
+    IReadOnlyList<string> Bridgeheads)
+{
+    /// <summary>Internet connector: TLS, port and credentials for the hosts it sends to.</summary>
+    public ConnectorTransport Transport { get; init; } = ConnectorTransport.Defaults;
+}
 
 /// <summary>Who may relay: send through this organization to destinations outside it. Closed unless something here opens it.</summary>
 /// <param name="AllowAuthenticated">Clients that authenticated with SMTP AUTH may relay.</param>

@@ -7,6 +7,10 @@ namespace Gatehouse.Core.Policy;
 /// <summary>What the relay decision knows about the client: where it connects from, where to, and who it authenticated as.</summary>
 public sealed record ClientFacts(IPAddress RemoteAddress, IPAddress LocalAddress, string? AuthenticatedUser)
 {
+    /// <summary>Another server of this organization (known by its address in the configuration), or a message this server made itself (a DSN).</summary>
+    /// <remarks>Such mail was already admitted by a server of the organization, which decided relay for it there.</remarks>
+    public bool Internal { get; init; }
+
     public static ClientFacts Anonymous(IPAddress remote) => new(remote, IPAddress.Loopback, null);
 }
 
@@ -16,7 +20,7 @@ public sealed record RelayVerdict(bool Allowed, string Reason);
 /// <summary>The one relay decision (DESIGN.md invariant 2): may this client send mail out of the organization?</summary>
 /// <remarks>
 /// Closed unless a permission opens it. Order: a client in <c>relay.deny_clients</c> never relays;
-/// then authentication (when <c>relay.allow_authenticated</c>), client ranges, and the local address
+/// then another server of the organization (it decided relay when it first accepted the message); then authentication (when <c>relay.allow_authenticated</c>), client ranges, and the local address
 /// the connection arrived on. The caller asks only for destinations that leave the organization,
 /// after every rewrite — so what is decided is always the final destination.
 /// </remarks>
@@ -30,6 +34,10 @@ public static class RelayPolicy
         foreach (var deny in p.DenyClients)
         {
             if (InRange(deny, remote)) return new RelayVerdict(false, explain ? $"client {remote} is in relay.deny_clients ({deny}), which overrides every permission" : "relay.deny_clients");
+        }
+        if (c.Internal)
+        {
+            return new RelayVerdict(true, explain ? $"client {remote} is a server of this organization, or this server itself (it decided relay when it accepted the message)" : "organization");
         }
         if (p.AllowAuthenticated && c.AuthenticatedUser is { } user)
         {

@@ -2,6 +2,9 @@ using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Resolution;
 
+using System.Net;
+using Gatehouse.Core.Policy;
+
 namespace Gatehouse.Core.Routing;
 
 /// <summary>One way out of the organization as seen from one server: an address space of a connector on some server, at a total cost.</summary>
@@ -27,6 +30,7 @@ public sealed class RoutingTable
 {
     private readonly Dictionary<string, SitePath> _paths;
     private readonly Dictionary<string, ServerConfig> _servers;
+    private readonly HashSet<IPAddress> _organizationServers;
 
     // SMTP address spaces indexed by pattern, so that a decision costs a few hash look-ups however
     // many address spaces there are: exact domains, "*.suffix" by suffix, and "*".
@@ -45,6 +49,15 @@ public sealed class RoutingTable
         _servers = config.Servers.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
         Resolver = new ResolverContext(d => config.FindAcceptedDomain(d) is not null, config.Directory, config.SenderRouting);
         QuietResolver = Resolver with { Explain = false };
+        // The other servers, by the addresses they send from and listen on. This server's own addresses are
+        // left out: it never sends to itself, and a local client (often on the same loopback address) must
+        // not pass for a server of the organization.
+        var own = server.Listeners.Select(l => l.Address).Append(server.OutboundAddress).OfType<IPAddress>().ToHashSet();
+        _organizationServers = config.Servers.Where(s => !s.Name.Equals(server.Name, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(s => s.Listeners.Select(l => l.Address).Append(s.OutboundAddress))
+            .OfType<IPAddress>()
+            .Where(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any) && !own.Contains(a))
+            .ToHashSet();
         foreach (var r in routes)
         {
             var p = r.Space.Pattern;
@@ -55,6 +68,10 @@ public sealed class RoutingTable
             list.Add(r);
         }
     }
+
+    /// <summary>The relay facts of a client: another server of the organization, known by an address in the configuration, is <see cref="ClientFacts.Internal"/>.</summary>
+    public ClientFacts Facts(IPAddress remote, IPAddress local, string? authenticatedUser) =>
+        new(remote, local, authenticatedUser) { Internal = _organizationServers.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) };
 
     private static List<RouteCandidate> Bucket(Dictionary<string, List<RouteCandidate>> d, string key)
     {

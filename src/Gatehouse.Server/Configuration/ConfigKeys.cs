@@ -40,6 +40,11 @@ public static class ConfigKeys
     public static readonly ConfigKey ConnectorTargetSite = new("connectors.target_site", "(required for site)", "Site: the site it goes to.");
     public static readonly ConfigKey ConnectorCost = new("connectors.cost", "1", "Site: cost of the hop, 1-100.");
     public static readonly ConfigKey ConnectorBridgeheads = new("connectors.bridgeheads", "(required for site)", "Site: servers of the target site that receive its mail.");
+    public static readonly ConfigKey ConnectorTls = new("connectors.tls", "delivery.tls", "Internet: STARTTLS to the hosts it sends to: none, opportunistic or required.");
+    public static readonly ConfigKey ConnectorTlsVerify = new("connectors.tls_verify", "delivery.tls_verify", "Internet: certificate check when TLS is used: none, chain or name.");
+    public static readonly ConfigKey ConnectorPort = new("connectors.port", "delivery.smtp_port", "Internet: port of the MX hosts it sends to (a smart host or forwarding host may give its own :port).");
+    public static readonly ConfigKey ConnectorAuthUser = new("connectors.auth_user", "(none)", "Internet: SMTP AUTH user for the smart host; sent only over TLS.");
+    public static readonly ConfigKey ConnectorAuthPassword = new("connectors.auth_password", "(none)", "Internet: the password for auth_user, in clear text: keep the file readable by Gatehouse only.");
     public static readonly ConfigKey RelayAuthenticated = new("relay.allow_authenticated", "false", "Authenticated clients may relay.");
     public static readonly ConfigKey RelayClients = new("relay.allow_clients", "[]", "Client ranges (CIDR) that may relay.");
     public static readonly ConfigKey RelayLocalAddresses = new("relay.allow_local_addresses", "[]", "Connections arriving on these local addresses may relay.");
@@ -49,6 +54,7 @@ public static class ConfigKeys
     public static readonly ConfigKey ServerName = new("servers.name", "(required)", "Unique name of the server, used by `--server`.");
     public static readonly ConfigKey ServerHostname = new("servers.hostname", "the machine's host name", "Name in the SMTP greeting, EHLO reply and Received header.");
     public static readonly ConfigKey ServerDataDirectory = new("servers.data_directory", "./data", "Where the spool, TLS material and logs of this server live; relative paths are relative to the configuration file.");
+    public static readonly ConfigKey ServerSourceAddress = new("servers.source_address", "the first inbound listener's address, unless it is a wildcard", "Local address of the server's outbound connections. The other servers of the organization recognise mail from this server by it (and by its listener addresses) and let it relay.");
     public static readonly ConfigKey Listeners = new("servers.listeners", "inbound on 127.0.0.1:2525", "SMTP listeners of the server.");
     public static readonly ConfigKey ListenerName = new("servers.listeners.name", "the role", "Name of the listener, shown in logs and the spool.");
     public static readonly ConfigKey ListenerAddress = new("servers.listeners.address", "127.0.0.1", "IPv4 or IPv6 address to bind (0.0.0.0 or :: for all).");
@@ -58,6 +64,8 @@ public static class ConfigKeys
     public static readonly ConfigKey TlsKey = new("servers.tls.key", "(generated)", "PEM private key file for the certificate.");
     public static readonly ConfigKey AdminAddress = new("servers.admin.address", "127.0.0.1", "Address of the admin HTTP endpoint (/healthz, /metrics).");
     public static readonly ConfigKey AdminPort = new("servers.admin.port", "(none: admin endpoint off)", "Port of the admin HTTP endpoint.");
+    public static readonly ConfigKey AdminToken = new("servers.admin.token", "(none)", "Bearer token that every admin request except /healthz must carry (Authorization: Bearer TOKEN); the CLI reads it from this file.");
+    public static readonly ConfigKey AdminAllowRemote = new("servers.admin.allow_remote", "false", "Accept admin requests from addresses other than loopback; off, they get 403.");
 
     public static readonly ConfigKey Users = new("users", "[]", "SMTP AUTH users. AUTH is offered only under TLS and only when there are users.");
     public static readonly ConfigKey UserName = new("users.name", "(required)", "Login name.");
@@ -100,6 +108,25 @@ public static class ConfigKeys
     public static readonly ConfigKey ShutdownGrace = new("smtp.shutdown_grace", "10s", "On shutdown, how long sessions in the middle of a message may take to finish before they are cut.");
 
     public static readonly ConfigKey SpoolSync = new("spool.sync", "syncfs", "syncfs: group commit, one syncfs(2) for all messages finished together (Linux); fsync: fsync(2) of each file and the queue directory.");
+
+    public static readonly ConfigKey DeliveryEnabled = new("delivery.enabled", "true", "false: mail is accepted and queued but not delivered until it is true again (maintenance; the queue commands still work).");
+    public static readonly ConfigKey RetrySchedule = new("delivery.retry_schedule", "[10m, 10m, 10m, 15m]", "Waits between delivery attempts of a deferred message; the last one repeats (the IMS schedule).");
+    public static readonly ConfigKey ExpireAfter = new("delivery.expire_after", "2d", "How long a message may wait; then its undelivered recipients fail with 5.4.7 and the sender gets a DSN.");
+    public static readonly ConfigKey DelayNoticeAfter = new("delivery.delay_notice_after", "0 (never)", "Send the sender one delay notice (DSN action delayed) when a message has waited this long.");
+    public static readonly ConfigKey DeliveryMaxConnections = new("delivery.max_connections", "100", "Outbound connections and local deliveries at once, all destinations together.");
+    public static readonly ConfigKey DeliveryMaxPerDestination = new("delivery.max_connections_per_destination", "20", "Outbound connections at once to one next hop (a domain's MX, a smart host, a server).");
+    public static readonly ConfigKey DeliveryMaxRecipients = new("delivery.max_recipients_per_transaction", "100", "Recipients sent in one SMTP transaction; more are split.");
+    public static readonly ConfigKey HopLimit = new("delivery.hop_limit", "30", "A message with more Received headers than this is in a loop: it fails with 5.4.6.");
+    public static readonly ConfigKey MarkDownAfter = new("delivery.mark_down_after", "1", "Consecutive failed connections to a server of the organization or a smart host after which it is marked down and routing fails over to the next-cheapest route.");
+    public static readonly ConfigKey ProbeInterval = new("delivery.probe_interval", "1m", "How often a next hop marked down is tried again; when it answers it is marked up.");
+    public static readonly ConfigKey SmtpPort = new("delivery.smtp_port", "25", "Port of MX hosts (per connector: connectors[].port).");
+    public static readonly ConfigKey DeliveryTls = new("delivery.tls", "opportunistic", "Default STARTTLS use for outbound SMTP: none, opportunistic or required.");
+    public static readonly ConfigKey DeliveryTlsVerify = new("delivery.tls_verify", "none", "Default certificate check for outbound TLS: none, chain or name.");
+    public static readonly ConfigKey ConnectTimeout = new("delivery.connect_timeout", "30s", "Time to wait for a TCP connection to a next hop; the other SMTP timeouts are those of RFC 5321 4.5.3.2.");
+    public static readonly ConfigKey DnsServers = new("delivery.dns_servers", "(those of /etc/resolv.conf)", "Name servers for MX, A and AAAA look-ups, as address or address:port ([v6]:port).");
+    public static readonly ConfigKey StaticHosts = new("delivery.hosts", "{}", "Static host entries, name: [addresses]; they win over DNS for MX domains and host names alike (a hosts file).");
+    public static readonly ConfigKey LocalDelivery = new("delivery.local", "maildir", "Mail for mailboxes homed on this server: maildir (DATA/mailboxes/ALIAS/) or lmtp (to delivery.lmtp_host).");
+    public static readonly ConfigKey LmtpHost = new("delivery.lmtp_host", "(required for lmtp)", "The LMTP mailbox server, host:port.");
 
     public static readonly ConfigKey LogLevel = new("logging.level", "information", "trace, debug, information, warning, error or critical.");
     public static readonly ConfigKey LogFormat = new("logging.format", "text", "text (one line per event) or json (one JSON object per line).");

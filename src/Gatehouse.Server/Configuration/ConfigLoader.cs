@@ -180,6 +180,8 @@ public static class ConfigLoader
         spool?.CheckUnknown();
         var sync = spool?.Enum(ConfigKeys.SpoolSync, SpoolSync.Syncfs) ?? SpoolSync.Syncfs;
 
+        var delivery = ReadDelivery(top);
+
         var logging = top.Map("logging");
         logging?.CheckUnknown();
         var level = logging?.String(ConfigKeys.LogLevel) ?? "information";
@@ -200,6 +202,73 @@ public static class ConfigLoader
             Domains = accepted,
             Connectors = connectors,
             Relay = relay,
+            Delivery = delivery,
+        };
+    }
+
+    private static DeliveryConfig ReadDelivery(YamlSection top)
+    {
+        var d = top.Map("delivery");
+        var def = DeliveryConfig.Default;
+        if (d is null) return def;
+        d.CheckUnknown();
+        var schedule = new List<TimeSpan>();
+        foreach (var (text, line) in d.Strings(ConfigKeys.RetrySchedule))
+        {
+            if (ConfigValues.TryParseDuration(text, out var t) && t >= TimeSpan.FromMilliseconds(100) && t <= TimeSpan.FromDays(1)) schedule.Add(t);
+            else d.Error(line, d.Display(ConfigKeys.RetrySchedule), $"'{text}' must be a duration from 100ms to 1d (a number with s, m, h or d)");
+        }
+        if (d.Has(ConfigKeys.RetrySchedule) && schedule.Count == 0 && d.IsMissingOrEmptyList(ConfigKeys.RetrySchedule)) d.Error(ConfigKeys.RetrySchedule, "must list at least one wait");
+        var notice = d.Duration(ConfigKeys.DelayNoticeAfter, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromDays(30));
+        var dns = new List<IPEndPoint>();
+        foreach (var (text, line) in d.Strings(ConfigKeys.DnsServers))
+        {
+            if (IPEndPoint.TryParse(text, out var ep) && (ep.Port != 0 || !text.EndsWith(":0", StringComparison.Ordinal)))
+            {
+                dns.Add(ep.Port == 0 ? new IPEndPoint(ep.Address, 53) : ep);
+            }
+            else
+            {
+                d.Error(line, d.Display(ConfigKeys.DnsServers), $"'{text}' is not an address or address:port ([v6]:port)");
+            }
+        }
+        var hosts = new Dictionary<string, IReadOnlyList<IPAddress>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values, line) in d.MultiPairs(ConfigKeys.StaticHosts))
+        {
+            var key = name.TrimEnd('.').ToLowerInvariant();
+            if (!SmtpPathParser.IsAsciiDomain(key, out var why)) d.Error(line, d.Display(ConfigKeys.StaticHosts), $"'{name}' is not a host name: {why}");
+            var addresses = new List<IPAddress>();
+            foreach (var v in values)
+            {
+                if (IPAddress.TryParse(v, out var a)) addresses.Add(a);
+                else d.Error(line, d.Display(ConfigKeys.StaticHosts), $"'{v}' (for {name}) is not an IP address");
+            }
+            if (!hosts.TryAdd(key, addresses)) d.Error(line, d.Display(ConfigKeys.StaticHosts), $"'{name}' is listed twice");
+        }
+        var local = d.Enum(ConfigKeys.LocalDelivery, LocalDeliveryKind.Maildir);
+        var lmtp = d.String(ConfigKeys.LmtpHost);
+        if (local == LocalDeliveryKind.Lmtp && lmtp is null) d.Error(d.Line, d.Display(ConfigKeys.LmtpHost), "is required when delivery.local is lmtp");
+        if (lmtp is not null && !IsHost(lmtp, out var lmtpWhy)) d.Error(ConfigKeys.LmtpHost, lmtpWhy);
+        return new DeliveryConfig(
+            schedule.Count > 0 ? schedule : def.RetrySchedule,
+            d.Duration(ConfigKeys.ExpireAfter, def.ExpireAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(60)),
+            notice == TimeSpan.Zero ? null : notice,
+            d.Int(ConfigKeys.DeliveryMaxConnections, def.MaxConnections, 1, 100_000),
+            d.Int(ConfigKeys.DeliveryMaxPerDestination, def.MaxConnectionsPerDestination, 1, 10_000),
+            d.Int(ConfigKeys.DeliveryMaxRecipients, def.MaxRecipientsPerTransaction, 1, 100_000),
+            d.Int(ConfigKeys.HopLimit, def.HopLimit, 1, 1000),
+            d.Int(ConfigKeys.MarkDownAfter, def.MarkDownAfter, 1, 1000),
+            d.Duration(ConfigKeys.ProbeInterval, def.ProbeInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
+            d.Int(ConfigKeys.SmtpPort, def.SmtpPort, 1, 65535),
+            d.Enum(ConfigKeys.DeliveryTls, def.Tls),
+            d.Enum(ConfigKeys.DeliveryTlsVerify, def.TlsVerify),
+            d.Duration(ConfigKeys.ConnectTimeout, def.ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            dns,
+            hosts,
+            local,
+            lmtp)
+        {
+            Enabled = d.Bool(ConfigKeys.DeliveryEnabled, true),
         };
     }
 
@@ -448,7 +517,21 @@ public static class ConfigLoader
             if (smartHost is not null && !IsHost(smartHost, out var shWhy)) c.Error(ConfigKeys.ConnectorSmartHost, shWhy);
             var siteDomain = c.String(ConfigKeys.ConnectorSiteDomain)?.ToLowerInvariant();
             if (siteDomain is not null && !SmtpPathParser.IsAsciiDomain(siteDomain, out var sdWhy)) c.Error(ConfigKeys.ConnectorSiteDomain, sdWhy);
-            list.Add(new ConnectorConfig(name, kind, serverNames, spaces, smartHost, forwards, typeMap, siteDomain, source, target, cost, bridgeheads));
+            var transport = new ConnectorTransport(
+                c.Has(ConfigKeys.ConnectorTls) ? c.Enum(ConfigKeys.ConnectorTls, OutboundTls.Opportunistic) : null,
+                c.Has(ConfigKeys.ConnectorTlsVerify) ? c.Enum(ConfigKeys.ConnectorTlsVerify, OutboundTlsVerify.None) : null,
+                c.Has(ConfigKeys.ConnectorPort) ? c.Int(ConfigKeys.ConnectorPort, 25, 1, 65535) : null,
+                c.String(ConfigKeys.ConnectorAuthUser),
+                c.String(ConfigKeys.ConnectorAuthPassword));
+            if ((transport.AuthUser is null) != (transport.AuthPassword is null)) c.Error(transport.AuthUser is null ? ConfigKeys.ConnectorAuthPassword : ConfigKeys.ConnectorAuthUser, "auth_user and auth_password are given together");
+            if (kind == ConnectorKind.Site)
+            {
+                foreach (var key in new[] { ConfigKeys.ConnectorTls, ConfigKeys.ConnectorTlsVerify, ConfigKeys.ConnectorPort, ConfigKeys.ConnectorAuthUser, ConfigKeys.ConnectorAuthPassword })
+                {
+                    if (c.Has(key)) c.Error(key, "is for internet connectors only; a site connector talks to the organization's own servers");
+                }
+            }
+            list.Add(new ConnectorConfig(name, kind, serverNames, spaces, smartHost, forwards, typeMap, siteDomain, source, target, cost, bridgeheads) { Transport = transport });
         }
         return list;
     }
@@ -610,7 +693,9 @@ public static class ConfigLoader
             var addr = adminSection.Address(ConfigKeys.AdminAddress, IPAddress.Loopback);
             if (!adminSection.Has(ConfigKeys.AdminPort)) adminSection.Error(adminSection.Line, adminSection.Display(ConfigKeys.AdminPort), "is required");
             var port = adminSection.Int(ConfigKeys.AdminPort, 0, 1, 65535);
-            admin = new AdminConfig(addr, port);
+            var token = adminSection.String(ConfigKeys.AdminToken);
+            if (token is not null && token.Length < 16) adminSection.Error(ConfigKeys.AdminToken, "must be at least 16 characters (e.g. from `openssl rand -hex 24`)");
+            admin = new AdminConfig(addr, port, token, adminSection.Bool(ConfigKeys.AdminAllowRemote, false));
         }
 
         var site = s.String(ConfigKeys.ServerSite);
@@ -627,6 +712,8 @@ public static class ConfigLoader
         {
             s.Error(ConfigKeys.ServerSite, $"'{site}' is not one of the sites ({string.Join(", ", sites.Select(x => x.Name))})");
         }
-        return new ServerConfig(name, hostname, data, listeners, new TlsConfig(cert, key), admin) { Site = site };
+        IPAddress? source = null;
+        if (s.Has(ConfigKeys.ServerSourceAddress)) source = s.Address(ConfigKeys.ServerSourceAddress, IPAddress.Any);
+        return new ServerConfig(name, hostname, data, listeners, new TlsConfig(cert, key), admin) { Site = site, SourceAddress = source };
     }
 }

@@ -228,6 +228,28 @@ internal sealed class YamlSection
         return list;
     }
 
+    /// <summary>A mapping of scalar keys to a value or a list of values (such as delivery.hosts).</summary>
+    public IReadOnlyList<(string Key, IReadOnlyList<string> Values, int Line)> MultiPairs(ConfigKey key)
+    {
+        var n = Find(key);
+        if (n is null) return [];
+        if (n is not YamlMappingNode map)
+        {
+            Error(key, "must be a mapping such as mail.example.com: [192.0.2.25]");
+            return [];
+        }
+        var list = new List<(string, IReadOnlyList<string>, int)>();
+        foreach (var (k, v) in map.Children)
+        {
+            var line = (int)k.Start.Line;
+            if (k is not YamlScalarNode { Value: { } ks }) Error(line, Display(key), "each entry must be NAME: VALUE or NAME: [VALUES]");
+            else if (v is YamlScalarNode { Value: { } vs }) list.Add((ks, [vs], line));
+            else if (v is YamlSequenceNode seq && seq.Children.All(c => c is YamlScalarNode { Value: not null })) list.Add((ks, seq.Children.Select(c => ((YamlScalarNode)c).Value!).ToArray(), line));
+            else Error(line, Display(key), $"'{ks}' must have a value or a list of values");
+        }
+        return list;
+    }
+
     /// <summary>A list of mappings.</summary>
     public IReadOnlyList<YamlSection> Sections(ConfigKey key)
     {

@@ -8,8 +8,6 @@ using Gatehouse.Server.Smtp;
 using Gatehouse.Server.Tls;
 using Gatehouse.Spool;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Server.Hosting;
@@ -29,7 +27,9 @@ public sealed class GatehouseServer : IAsyncDisposable
     private readonly ILogger _logger;
     private WebApplication? _admin;
     private SmtpServices? _services;
+    private Delivery.QueueManager? _queue;
     private bool _stopped;
+    private volatile bool _ready;
 
     private GatehouseServer(GatehouseConfig config, ServerConfig server, MessageSpool spool, ILoggerFactory loggers)
     {
@@ -87,8 +87,17 @@ public sealed class GatehouseServer : IAsyncDisposable
                 host._listeners.Add(listener);
                 Log.Listening(logger, listener.LocalEndPoint, l.Name, l.Role.ToString());
             }
-            if (server.Admin is { } admin) await host.StartAdminAsync(admin).ConfigureAwait(false);
+            services.LocalEndpoints = host._listeners.Select(l => l.Endpoint).ToArray();
+            host._queue = new Delivery.QueueManager(services, CreateResolver(config.Delivery, services.Time));
+            services.Queue = host._queue;
+            if (server.Admin is { } admin)
+            {
+                host._admin = await AdminApi.StartAsync(host, admin, logger).ConfigureAwait(false);
+                Log.AdminListening(logger, $"{admin.Address}:{admin.Port}");
+            }
+            host._queue?.Start();
             foreach (var l in host._listeners) l.Start();
+            host._ready = true;
             return host;
         }
         catch
@@ -98,22 +107,18 @@ public sealed class GatehouseServer : IAsyncDisposable
         }
     }
 
-    private async Task StartAdminAsync(AdminConfig admin)
+    /// <summary>True once the listeners accept and the queue runs; false again as soon as a stop begins (the admin API's /readyz).</summary>
+    public bool IsReady => _ready;
+
+    /// <summary>The queue scheduler.</summary>
+    public Delivery.QueueManager Queue => _queue ?? throw new InvalidOperationException("the server is not started");
+
+    private static Dns.IDnsResolver CreateResolver(DeliveryConfig delivery, TimeProvider time)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(admin.Address, admin.Port));
-        var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Spool.Statistics), "text/plain; version=0.0.4"));
-        app.MapPost("/reload", () =>
-        {
-            var r = Reload();
-            return r.Ok ? Results.Text(r.Message + "\n") : Results.Text(r.Message + "\n", statusCode: 422);
-        });
-        await app.StartAsync().ConfigureAwait(false);
-        _admin = app;
-        Log.AdminListening(_logger, $"{admin.Address}:{admin.Port}");
+        var stub = delivery.DnsServers.Count > 0
+            ? new Dns.DnsStubResolver(delivery.DnsServers, null, time)
+            : Dns.DnsStubResolver.FromResolvConf(Dns.ResolvConf.Load(), time);
+        return new Dns.DnsCache(stub, null, time);
     }
 
     /// <summary>Reads the configuration file again and, if it is valid, makes it the snapshot of every new session.</summary>
@@ -144,8 +149,10 @@ public sealed class GatehouseServer : IAsyncDisposable
         if (me.Tls != ServerConfig.Tls) restart.Add("tls");
         if (me.Admin != ServerConfig.Admin) restart.Add("admin");
         if (next.SpoolSync != Config.SpoolSync) restart.Add("spool.sync");
-        _services!.Swap(new ServerSnapshot(next, me, Core.Routing.RoutingHealth.AllUp));
+        _services!.Swap(new ServerSnapshot(next, me, _queue?.Health.ToRouting() ?? Core.Routing.RoutingHealth.AllUp));
         foreach (var n in next.Notices) Log.ConfigNotice(_logger, n);
+        // Delivery switched on again, or routes changed: everything waiting is planned again under the new rules.
+        _queue?.RetryDestination(null);
         var message = $"configuration reloaded from {file}" + (restart.Count == 0 ? "" : $"; changes to {string.Join(", ", restart)} take effect after a restart");
         Log.Reloaded(_logger, message);
         return new ReloadResult(true, message);
@@ -162,10 +169,12 @@ public sealed class GatehouseServer : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
+        _ready = false;
         Log.Stopping(_logger, Config.Limits.ShutdownGrace);
         await _stopping.CancelAsync().ConfigureAwait(false);
         _hardStop.CancelAfter(Config.Limits.ShutdownGrace);
         await Task.WhenAll(_listeners.Select(l => l.StopAsync())).ConfigureAwait(false);
+        if (_queue is not null) await _queue.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null) await _admin.StopAsync().ConfigureAwait(false);
         Log.Stopped(_logger);
     }

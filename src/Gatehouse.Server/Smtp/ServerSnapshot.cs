@@ -14,6 +14,15 @@ public sealed class ServerSnapshot
     private readonly Dictionary<string, string> _users;
     private readonly string _dummyHash;
 
+    private ServerSnapshot(ServerSnapshot other, RoutingHealth health)
+    {
+        Config = other.Config;
+        Server = other.Server;
+        Routing = RoutingTable.Build(Config, Server, health);
+        _users = other._users;
+        _dummyHash = other._dummyHash;
+    }
+
     public ServerSnapshot(GatehouseConfig config, ServerConfig server, RoutingHealth health)
     {
         Config = config;
@@ -25,6 +34,12 @@ public sealed class ServerSnapshot
         var iterations = config.Users.Select(u => PasswordHash.IterationsOf(u.PasswordHash)).DefaultIfEmpty(PasswordHash.DefaultIterations).Max();
         _dummyHash = PasswordHash.Create("unused-" + Guid.NewGuid(), iterations);
     }
+
+    /// <summary>The relay facts of a client: another server of the organization is <see cref="ClientFacts.Internal"/>.</summary>
+    public ClientFacts Facts(System.Net.IPAddress remote, System.Net.IPAddress local, string? authenticatedUser) => Routing.Facts(remote, local, authenticatedUser);
+
+    /// <summary>The same configuration with another health input (a next hop marked down or up).</summary>
+    public ServerSnapshot WithHealth(RoutingHealth health) => new(this, health);
 
     public GatehouseConfig Config { get; }
 

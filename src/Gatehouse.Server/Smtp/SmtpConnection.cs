@@ -8,7 +8,6 @@ using System.Security.Authentication;
 using System.Text;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
-using Gatehouse.Core.Policy;
 using Gatehouse.Core.Protocol;
 using Gatehouse.Server.Logging;
 using Gatehouse.Smtp.Commands;
@@ -82,7 +81,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => snap.CheckRecipient(m, new ClientFacts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath),
+            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath),
             VerifyCredentials = snap.VerifyCredentials,
         });
     }
@@ -432,6 +431,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 _bytes += writer.Length;
                 _services.Metrics.MessageAccepted(writer.Length);
                 Log.MessageQueued(_services.Logger, writer.QueueId, envelope.ReversePathText, envelope.Recipients.Count, writer.Length, _remote.Address.ToString());
+                _services.Queue?.Enqueue(writer.Committed);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {

@@ -40,6 +40,12 @@ public sealed class SmtpServices
 
     public QueueIdGenerator QueueIds { get; }
 
+    /// <summary>The delivery scheduler that takes each committed message; null when delivery is not running (tests of the receive path).</summary>
+    public Delivery.QueueManager? Queue { get; set; }
+
+    /// <summary>The bound SMTP endpoints of this server (to recognise a next hop that is ourselves).</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> LocalEndpoints { get; set; } = [];
+
     /// <summary>Makes <paramref name="next"/> the snapshot of every session that starts from now on.</summary>
     public void Swap(ServerSnapshot next)
     {

@@ -32,6 +32,10 @@ public static class GatehouseCli
 
     public static Task<ProcessResult> RunAsync(params string[] args) => ChildProcess.RunAsync(Dotnet, [Dll, .. args], TimeSpan.FromSeconds(60));
 
+    /// <summary>Runs the command with these environment variables set (a null value removes one).</summary>
+    public static Task<ProcessResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        ChildProcess.RunAsync(Dotnet, [Dll, .. args], TimeSpan.FromSeconds(60), environment: environment);
+
     public static ChildProcess StartServe(string configFile) => ChildProcess.Start(Dotnet, [Dll, "serve", "--config", configFile]);
 
     /// <summary>Waits until a started <c>serve</c> answers with its greeting; fails with its output when it exits or never does.</summary>

@@ -53,7 +53,8 @@ public sealed class ChildProcess : IDisposable
         return program;
     }
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, string? standardInput = null)
+    /// <param name="environment">Variables to set (a null value removes the variable) on top of this process's own.</param>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, string? standardInput = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -67,6 +68,11 @@ public sealed class ChildProcess : IDisposable
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["PYTHONIOENCODING"] = "utf-8";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
         var p = new Process { StartInfo = info };
         var child = new ChildProcess(p);
         p.OutputDataReceived += (_, e) =>
@@ -91,9 +97,9 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs a program to its end; kills it and fails the test when it takes longer than <paramref name="timeout"/>.</summary>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? standardInput = null)
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? standardInput = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var child = Start(fileName, arguments, standardInput: standardInput);
+        using var child = Start(fileName, arguments, standardInput: standardInput, environment: environment);
         return await child.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
     }
 

@@ -8,13 +8,15 @@ public static class Eventually
 
     public static Task True(Func<bool> condition, string what) => True(() => Task.FromResult(condition()), what);
 
-    public static async Task True(Func<Task<bool>> condition, string what)
+    public static Task True(Func<Task<bool>> condition, string what) => True(condition, what, Deadline);
+
+    public static async Task True(Func<Task<bool>> condition, string what, TimeSpan deadline)
     {
-        var until = DateTime.UtcNow + Deadline;
+        var until = DateTime.UtcNow + deadline;
         while (true)
         {
             if (await condition()) return;
-            if (DateTime.UtcNow > until) Assert.Fail($"not true within {Deadline.TotalSeconds:0} s: {what}");
+            if (DateTime.UtcNow > until) Assert.Fail($"not true within {deadline.TotalSeconds:0} s: {what}");
             await Task.Delay(50);
         }
     }

@@ -23,8 +23,23 @@ public sealed record TestServerOptions
     /// <summary>Further top-level YAML (a directory, sender_routing), appended as is.</summary>
     public string ExtraYaml { get; init; } = "";
 
+    /// <summary>Deliver what is queued. Off by default: most tests look at the spool, which delivery would empty under them.</summary>
+    public bool Deliver { get; init; }
+
     /// <summary>The value of <c>accepted_domains</c>, in YAML flow style (a mapping item for the relay kinds).</summary>
     public string AcceptedDomains { get; init; } = "[localhost, gatehouse.test]";
+
+    /// <summary>Give the server an admin endpoint (on its own free loopback port unless <see cref="AdminAddress"/> says where).</summary>
+    public bool WithAdmin { get; init; }
+
+    /// <summary>The admin endpoint's <c>token</c>; null: none.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>The admin endpoint's <c>allow_remote</c>.</summary>
+    public bool AdminAllowRemote { get; init; }
+
+    /// <summary>Bind the admin endpoint to this address (a free port is chosen); null: a random loopback address.</summary>
+    public IPAddress? AdminAddress { get; init; }
 }
 
 /// <summary>The configuration files the tests use, as YAML text.</summary>
@@ -39,7 +54,7 @@ public static class TestConfig
 
     public static string PasswordHashOfUser => Hash.Value;
 
-    public static string Yaml(string dataDirectory, IReadOnlyList<(string Role, IPEndPoint Endpoint)> listeners, TestServerOptions options)
+    public static string Yaml(string dataDirectory, IReadOnlyList<(string Role, IPEndPoint Endpoint)> listeners, TestServerOptions options, IPEndPoint? admin = null)
     {
         var y = new StringBuilder();
         y.Append($"accepted_domains: {options.AcceptedDomains}\n");
@@ -55,6 +70,14 @@ public static class TestConfig
             y.Append($"        port: {ep.Port}\n");
             y.Append($"        role: {role}\n");
         }
+        if (admin is not null)
+        {
+            y.Append("    admin:\n");
+            y.Append($"      address: {admin.Address}\n");
+            y.Append($"      port: {admin.Port}\n");
+            if (options.AdminToken is not null) y.Append($"      token: '{options.AdminToken}'\n");
+            if (options.AdminAllowRemote) y.Append("      allow_remote: true\n");
+        }
         if (options.WithUsers)
         {
             y.Append("users:\n");
@@ -66,6 +89,8 @@ public static class TestConfig
         if (!options.Smtp.Any(l => l.StartsWith("shutdown_grace:", StringComparison.Ordinal))) y.Append("  shutdown_grace: 1s\n");
         foreach (var line in options.Smtp) y.Append("  ").Append(line).Append('\n');
         y.Append(options.ExtraYaml);
+        var hasDelivery = options.ExtraYaml.StartsWith("delivery:", StringComparison.Ordinal) || options.ExtraYaml.Contains("\ndelivery:", StringComparison.Ordinal);
+        if (!options.Deliver && !hasDelivery) y.Append(options.ExtraYaml.Length == 0 || options.ExtraYaml.EndsWith('\n') ? "" : "\n").Append("delivery:\n  enabled: false\n");
         return y.ToString();
     }
 }
@@ -106,6 +131,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public IPEndPoint EndpointOf(string listener) => Server.Endpoints[listener];
 
+    /// <summary>The admin API's base URL (with a trailing slash); the server must have been started <see cref="TestServerOptions.WithAdmin"/>.</summary>
+    public Uri AdminUrl
+    {
+        get
+        {
+            var admin = Server.ServerConfig.Admin ?? throw new InvalidOperationException("the test server has no admin endpoint: start it WithAdmin");
+            return new Uri($"http://{admin.Address}:{admin.Port}/");
+        }
+    }
+
     public static async Task<TestServer> StartAsync(ITestOutputHelper output, TestServerOptions? options = null)
     {
         options ??= new TestServerOptions();
@@ -114,7 +149,8 @@ public sealed class TestServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var listeners = options.Roles.Select(r => (r, Loopback.FreeEndpoint())).ToArray();
-            var yaml = TestConfig.Yaml(dir.Combine("data"), listeners, options);
+            var admin = !options.WithAdmin ? null : options.AdminAddress is { } a ? FreePort(a) : Loopback.FreeEndpoint();
+            var yaml = TestConfig.Yaml(dir.Combine("data"), listeners, options, admin);
             var config = ConfigLoader.Parse(yaml, "test.yaml", dir.Path);
             try
             {
@@ -125,6 +161,10 @@ public sealed class TestServer : IAsyncDisposable
             {
                 // Someone took the port between our probe and the bind: try another one.
             }
+            catch (IOException e) when (e.InnerException?.GetType().Name == "AddressInUseException" && attempt < 5)
+            {
+                // The same race on the admin endpoint, as Kestrel reports it.
+            }
             catch
             {
                 loggers.Dispose();
@@ -132,6 +172,13 @@ public sealed class TestServer : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    private static IPEndPoint FreePort(IPAddress address)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return (IPEndPoint)probe.LocalEndPoint!;
     }
 
     /// <summary>The content (Received header first) of a queued message, which must exist.</summary>

@@ -1,0 +1,102 @@
+using Gatehouse.Core.Protocol;
+using Gatehouse.Server.Delivery.Agents;
+using Gatehouse.Server.Logging;
+
+namespace Gatehouse.Server.Delivery;
+
+/// <summary>The jobs waiting for one next hop, and the workers that deliver them (Postfix's per-destination queue).</summary>
+/// <remarks>
+/// A worker is started when a job arrives and fewer than <c>delivery.max_connections_per_destination</c>
+/// are running; each holds one slot of <c>delivery.max_connections</c> and one agent session (an SMTP
+/// connection), takes jobs until none is left, then closes the session. So consecutive messages to the
+/// same next hop share a connection, and an idle destination costs nothing.
+/// </remarks>
+internal sealed class DestinationQueue(Destination destination, IDeliveryAgent agent, QueueManager owner)
+{
+    private readonly Queue<DeliveryJob> _jobs = new();
+    private readonly Lock _gate = new();
+    private int _workers;
+
+    public Destination Destination { get; } = destination;
+
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate) return _jobs.Count;
+        }
+    }
+
+    public int Workers => Volatile.Read(ref _workers);
+
+    public void Post(DeliveryJob job)
+    {
+        bool start;
+        lock (_gate)
+        {
+            _jobs.Enqueue(job);
+            start = _workers < owner.MaxPerDestination && _workers < _jobs.Count;
+            if (start) _workers++;
+        }
+        if (start) _ = Task.Run(RunAsync);
+    }
+
+    private bool TryTake(out DeliveryJob job)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryDequeue(out job!)) return true;
+            _workers--;
+            return false;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = owner.Stopping;
+        try
+        {
+            await owner.Connections.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_gate) _workers--;
+            return;
+        }
+        try
+        {
+            var session = agent.Open(Destination);
+            await using (session.ConfigureAwait(false))
+            {
+                while (TryTake(out var job))
+                {
+                    IReadOnlyList<RecipientResult> results;
+                    try
+                    {
+                        results = await session.DeliverAsync(job, ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        // Shutting down: the message stays in the spool and is tried again after the restart.
+                        throw;
+                    }
+                    catch (Exception e)
+                    {
+                        Log.DeliveryCrashed(owner.Logger, job.Entry.Id, Destination.Key, e);
+                        var reply = SmtpReply.Of(451, "4.3.0", "Internal error while delivering; the message waits");
+                        results = job.Recipients.Select(r => RecipientResult.Ours(r.Index, ResultKind.Deferred, reply, hop: Destination.Key)).ToArray();
+                    }
+                    await owner.JobDoneAsync(job, results).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            lock (_gate) _workers = Math.Max(0, _workers - 1);
+        }
+        finally
+        {
+            owner.Connections.Release();
+        }
+    }
+}
