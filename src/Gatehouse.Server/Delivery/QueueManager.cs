@@ -485,7 +485,7 @@ public sealed class QueueManager : IAsyncDisposable
         foreach (var e in _entries.Values)
         {
             var item = Describe(e, now);
-            if (destination is null || item.Recipients.Any(r => r.Status == "pending" && DestinationMatches(r.Destination, destination))) items.Add(item);
+            if (destination is null || item.Recipients.Any(r => r.Status == "pending" && DestinationMatches(r.Destination, r.Address, destination))) items.Add(item);
         }
         return items.OrderBy(i => i.Arrived).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
     }
@@ -493,11 +493,22 @@ public sealed class QueueManager : IAsyncDisposable
     /// <summary>One message, or null.</summary>
     public QueuedItem? Show(string id) => _entries.TryGetValue(id, out var e) ? Describe(e, _services.Time.GetUtcNow()) : null;
 
-    private static bool DestinationMatches(string? actual, string wanted) =>
-        actual is not null && (actual.Equals(wanted, StringComparison.OrdinalIgnoreCase)
-            || actual.StartsWith(wanted + " ", StringComparison.OrdinalIgnoreCase)
-            || actual.EndsWith(":" + wanted, StringComparison.OrdinalIgnoreCase)
-            || actual.Contains(":" + wanted + " ", StringComparison.OrdinalIgnoreCase));
+    /// <summary>Whether a waiting recipient answers to <paramref name="wanted"/>: its whole destination key, the next hop
+    /// (<c>mx:example.com</c>, <c>example.com</c>, a server or host name), the connector, or the recipient's own domain.</summary>
+    private static bool DestinationMatches(string? key, string address, string wanted)
+    {
+        var at = address.LastIndexOf('@');
+        if (at >= 0 && address[(at + 1)..].Equals(wanted, StringComparison.OrdinalIgnoreCase)) return true;
+        if (key is null) return false;
+        var via = key.IndexOf(" via ", StringComparison.Ordinal);
+        var hop = via < 0 ? key : key[..via];
+        var connector = via < 0 ? null : key[(via + 5)..];
+        var colon = hop.IndexOf(':', StringComparison.Ordinal);
+        return key.Equals(wanted, StringComparison.OrdinalIgnoreCase)
+            || hop.Equals(wanted, StringComparison.OrdinalIgnoreCase)
+            || (colon >= 0 && hop[(colon + 1)..].Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            || (connector?.Equals(wanted, StringComparison.OrdinalIgnoreCase) ?? false);
+    }
 
     private static QueuedItem Describe(QueueEntry e, DateTimeOffset now)
     {
@@ -524,7 +535,7 @@ public sealed class QueueManager : IAsyncDisposable
 
     /// <summary>Attempts now every message with a recipient waiting for <paramref name="destination"/> (null: all). Returns how many.</summary>
     public int RetryDestination(string? destination) =>
-        RetryWhere(e => destination is null || e.Destinations.Values.Any(d => DestinationMatches(d, destination)));
+        RetryWhere(e => destination is null || Pending(e).Any(i => DestinationMatches(e.Destinations.GetValueOrDefault(i), e.Recipients[i].Address.ToWire(), destination)));
 
     private int RetryWhere(Func<QueueEntry, bool> which)
     {

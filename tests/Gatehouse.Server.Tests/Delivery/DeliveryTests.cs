@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Gatehouse.Server.Tests.Support;
 using Gatehouse.Testing;
 
@@ -422,5 +424,94 @@ public sealed class DeliveryTests(ITestOutputHelper output)
         Assert.Equal("failed", parsed.Recipients[0]["Action"]);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
         await QueueEmpty(server);
+    }
+
+    [Fact]
+    public async Task Local_mailboxes_can_be_delivered_by_lmtp_to_a_mailbox_server()
+    {
+        using var lmtp = await PythonSink.StartAsync("--lmtp");
+        await using var server = await StartAsync("", $"  local: lmtp\n  lmtp_host: \"{lmtp.Endpoint.Address}:{lmtp.Endpoint.Port}\"\n");
+        await SendAsync(server, ["bob@gatehouse.test", "carol@gatehouse.test"]);
+        await Eventually.True(() => lmtp.Messages().Count == 1, "the LMTP server got the message\n" + lmtp.Log);
+        Assert.Equal(["bob@gatehouse.test", "carol@gatehouse.test"], lmtp.Messages()[0].Recipients.Select(r => r.Address));
+        Assert.Equal("mx.gatehouse.test", lmtp.Messages()[0].Helo);
+        await QueueEmpty(server);
+        Assert.Empty(Mailbox(server, "bob@gatehouse.test"));
+    }
+
+    [Fact]
+    public async Task Authenticates_to_a_smart_host_over_tls()
+    {
+        using var dir = new TempDirectory();
+        var (cert, key) = PythonSink.CreateCertificate(dir, "smarthost.test");
+        using var sink = await PythonSink.StartAsync("--starttls", cert, key, "--auth", "relayuser:s3cret-pass");
+        await using var server = await StartAsync(Connector("out", sink.Endpoint, "tls: required\n    auth_user: relayuser\n    auth_password: s3cret-pass"));
+        await SendAsync(server, ["someone@far.example"]);
+        await Eventually.True(() => sink.Messages().Count == 1, "delivered through the smart host\n" + sink.Log);
+        Assert.Equal("relayuser", sink.Messages()[0].AuthenticatedUser);
+        Assert.True(sink.Messages()[0].Tls);
+    }
+
+    [Fact]
+    public async Task A_server_of_the_organization_relays_through_another_without_a_relay_permission()
+    {
+        // Two servers in one site: gate1 has no connector, gate2 runs the internet connector. gate1 passes outside
+        // mail to gate2, which knows gate1 by its address and relays for it (the relay was decided on gate1).
+        using var sink = await PythonSink.StartAsync();
+        using var dir = new TempDirectory();
+        var e1 = Loopback.FreeEndpoint();
+        var e2 = Loopback.FreeEndpoint();
+        var yaml = $"""
+            accepted_domains: [gatehouse.test]
+            servers:
+              - name: gate1
+                hostname: gate1.gatehouse.test
+                data_directory: '{dir.Combine("gate1")}'
+                listeners:
+                  - {"{"}address: {e1.Address}, port: {e1.Port}{"}"}
+              - name: gate2
+                hostname: gate2.gatehouse.test
+                data_directory: '{dir.Combine("gate2")}'
+                listeners:
+                  - {"{"}address: {e2.Address}, port: {e2.Port}{"}"}
+            connectors:
+              - name: internet
+                type: internet
+                servers: [gate2]
+                smart_host: "{sink.Endpoint.Address}:{sink.Endpoint.Port}"
+                tls: none
+                address_spaces:
+                  - {"{"}pattern: "*"{"}"}
+            relay:
+              allow_clients: [127.0.0.1/32]
+            delivery:
+              retry_schedule: [1s]
+              tls: none
+            smtp:
+              shutdown_grace: 1s
+
+            """;
+        var config = Gatehouse.Server.Configuration.ConfigLoader.Parse(yaml, "org.yaml", dir.Path);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+        await using var gate2 = await Gatehouse.Server.Hosting.GatehouseServer.StartAsync(config, config.FindServer("gate2")!, loggers);
+        await using var gate1 = await Gatehouse.Server.Hosting.GatehouseServer.StartAsync(config, config.FindServer("gate1")!, loggers);
+        await using (var c = await SmtpTestClient.ConnectAsync(e1, localAddress: IPAddress.Loopback))
+        {
+            await c.Expect("220");
+            await c.Ehlo();
+            await c.SendMessage(Sender, ["someone@far.example"], "Subject: via gate2\r\n\r\nhop hop\r\n");
+        }
+        await Eventually.True(() => sink.Messages().Count == 1, "gate2 sent it on\n" + sink.Log);
+        Assert.Equal(e2.Address.ToString(), sink.Messages()[0].PeerIp);
+        Assert.Equal(2, Regex.Matches(sink.Messages()[0].Text, "^Received: ", RegexOptions.Multiline).Count);
+
+        // A client at another address that is not a server of the organization is still refused by gate2.
+        await using var stranger = await SmtpTestClient.ConnectAsync(e2, localAddress: IPAddress.Parse("127.0.0.77"));
+        await stranger.Expect("220");
+        await stranger.Ehlo();
+        await stranger.Send($"MAIL FROM:<{Sender}>");
+        await stranger.Expect("250");
+        await stranger.Send("RCPT TO:<someone@far.example>");
+        await stranger.Expect("550 5.7.1");
     }
 }
