@@ -26,8 +26,10 @@ internal static class DeliveryPlanner
     /// <summary>The listener name of messages Gatehouse composed itself (DSNs): such a client is internal.</summary>
     public const string InternalListener = "(gatehouse)";
 
-    public static (List<DeliveryJob> Jobs, List<RecipientResult> Decided) Plan(QueueEntry entry, ServerSnapshot snapshot)
+    /// <param name="tracker">Told every decision when tracking is on (the route is then decided with its trace).</param>
+    public static (List<DeliveryJob> Jobs, List<RecipientResult> Decided) Plan(QueueEntry entry, ServerSnapshot snapshot, DeliveryTracker? tracker = null)
     {
+        var explain = tracker?.On == true;
         var table = snapshot.Routing;
         var config = snapshot.Config;
         var envelope = entry.Envelope;
@@ -41,20 +43,24 @@ internal static class DeliveryPlanner
         {
             var r = entry.Recipients[i];
             if (r.Status != RecipientStatus.Pending) continue;
-            var verdict = RecipientRouter.Route(table, r.Address, facts, explain: false, sender: envelope.ReversePath);
+            var verdict = RecipientRouter.Route(table, r.Address, facts, explain: explain, sender: envelope.ReversePath);
             var route = verdict.Route;
             switch (route.Action)
             {
                 case RouteAction.Reject:
+                    tracker?.Planned(entry, r, verdict, null);
                     decided.Add(RecipientResult.Ours(i, ResultKind.Failed, route.Refusal!));
                     continue;
                 case RouteAction.Hold:
                     var why = route.NextHop is { } server ? $"server {server} is down" : "every route for it is down";
                     decided.Add(RecipientResult.Ours(i, ResultKind.Deferred, SmtpReply.Of(451, "4.4.1", $"No route available now: {why}; the message waits")));
                     entry.Destinations[i] = route.NextHop is null ? "(no route)" : "server:" + route.NextHop;
+                    tracker?.Planned(entry, r, verdict, entry.Destinations[i]);
                     continue;
                 case RouteAction.Expand:
-                    Expand(entry, i, (DistributionListRecipient)verdict.Destination.Recipient!, config, decided);
+                    tracker?.Planned(entry, r, verdict, "expand");
+                    var members = Expand(entry, i, (DistributionListRecipient)verdict.Destination.Recipient!, config, decided);
+                    tracker?.Expanded(entry, r, members);
                     continue;
             }
             Destination destination;
@@ -85,6 +91,7 @@ internal static class DeliveryPlanner
             if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
             list.Add(new JobRecipient(i, wire, r.Notify, orcpt, mailbox));
             entry.Destinations[i] = destination.Key;
+            tracker?.Planned(entry, r, verdict, destination.Key);
         }
         var jobs = new List<DeliveryJob>();
         var max = config.Delivery.MaxRecipientsPerTransaction;
@@ -113,7 +120,7 @@ internal static class DeliveryPlanner
         return true;
     }
 
-    private static void Expand(QueueEntry entry, int index, DistributionListRecipient list, GatehouseConfig config, List<RecipientResult> decided)
+    private static int Expand(QueueEntry entry, int index, DistributionListRecipient list, GatehouseConfig config, List<RecipientResult> decided)
     {
         var parent = entry.Recipients[index];
         var members = config.Directory.Expand(list).Members;
@@ -129,6 +136,7 @@ internal static class DeliveryPlanner
         }
         decided.Add(new RecipientResult(index, ResultKind.Delivered, SmtpReply.Of(250, "2.0.0", $"list {list.Alias} expanded to {added} recipients"), null,
             $"expanded to {added} recipients", Expanded: true));
+        return added;
     }
 
     /// <summary>The address a list member is routed by: its primary SMTP address, else (a contact) its target, encapsulated when not SMTP.</summary>

@@ -43,6 +43,7 @@ public sealed class QueueManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DestinationQueue> _destinations = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly NoticeSender _notices;
+    private readonly DeliveryTracker _tracker;
     private readonly DeliveryContext _context;
     private readonly IDeliveryAgent _smtp;
     private readonly IDeliveryAgent _lmtp;
@@ -65,6 +66,7 @@ public sealed class QueueManager : IAsyncDisposable
         _lmtp = new SmtpAgent(_context, lmtp: true);
         _maildir = new MaildirAgent(_context);
         _notices = new NoticeSender(services);
+        _tracker = new DeliveryTracker(services);
     }
 
     /// <summary>Which next hops are down now.</summary>
@@ -150,8 +152,6 @@ public sealed class QueueManager : IAsyncDisposable
 
     private async Task StartAttemptAsync(QueueEntry entry)
     {
-        // Delivery switched off (maintenance): the message waits, untouched, until a reload switches it on.
-        if (!_services.Current.Config.Delivery.Enabled) return;
         lock (entry.Gate)
         {
             if (entry.Gone || entry.InFlight || entry.Held) return;
@@ -177,6 +177,15 @@ public sealed class QueueManager : IAsyncDisposable
                 await FinishAttemptAsync(entry).ConfigureAwait(false);
                 return;
             }
+            // The first time this process reads the message: a new one, or one found in the spool at start-up that had no
+            // attempt yet. Either way its reception has not been recorded.
+            if (entry.Attempts == 0 && !entry.HasState) _tracker.Receive(entry);
+        }
+        // Delivery switched off (maintenance): the message waits, untouched, until a reload switches it on.
+        if (!snapshot.Config.Delivery.Enabled)
+        {
+            lock (entry.Gate) entry.InFlight = false;
+            return;
         }
         List<DeliveryJob> jobs;
         lock (entry.Gate)
@@ -191,7 +200,7 @@ public sealed class QueueManager : IAsyncDisposable
             }
             else
             {
-                (jobs, var decided) = DeliveryPlanner.Plan(entry, snapshot);
+                (jobs, var decided) = DeliveryPlanner.Plan(entry, snapshot, _tracker);
                 entry.PlannedResults.AddRange(decided);
             }
             entry.PendingJobs = jobs.Count;
@@ -252,12 +261,14 @@ public sealed class QueueManager : IAsyncDisposable
                         entry.Recipients[r.Index] = rec with { Status = RecipientStatus.Delivered, LastResult = LastResult(r) };
                         Interlocked.Increment(ref _delivered);
                         Log.Delivered(Logger, entry.Id, rec.Address.ToWire(), r.Hop ?? "-", r.Reply.ToString());
+                        _tracker.Result(entry, rec, r, null);
                         var action = r.Expanded ? DsnAction.Expanded : r.PassedDsn ? (DsnAction?)null : r.Hop is "local" || r.Hop?.StartsWith("lmtp:", StringComparison.Ordinal) == true ? DsnAction.Delivered : DsnAction.Relayed;
                         if (action is { } a && DsnPolicy.Warrants(a, rec.Notify, nullSender)) reports.Add(Report(rec, r, a, now, null));
                         break;
                     case ResultKind.Failed:
                         failed.Add((r.Index, LastResult(r)));
                         Log.Failed(Logger, entry.Id, rec.Address.ToWire(), r.Hop ?? "-", r.Reply.ToString());
+                        _tracker.Result(entry, rec, r, null);
                         if (DsnPolicy.Warrants(DsnAction.Failed, rec.Notify, nullSender)) reports.Add(Report(rec, r, DsnAction.Failed, now, null));
                         break;
                     default:
@@ -277,6 +288,7 @@ public sealed class QueueManager : IAsyncDisposable
                     var reply = SmtpReply.Of(550, "5.4.7", $"Delivery time expired after {Age(age)}; last error: {r.Reply}");
                     failed.Add((r.Index, reply.ToString()));
                     Log.Failed(Logger, entry.Id, rec.Address.ToWire(), r.Hop ?? "-", reply.ToString());
+                    _tracker.Result(entry, rec, r with { Kind = ResultKind.Failed, Reply = reply, RemoteMta = null, Explanation = reply.Text }, null);
                     if (DsnPolicy.Warrants(DsnAction.Failed, rec.Notify, nullSender))
                     {
                         reports.Add(Report(rec, r with { Reply = reply }, DsnAction.Failed, now, null) with { Explanation = $"The message could not be delivered in {Age(age)}. {r.Explanation}" });
@@ -303,6 +315,7 @@ public sealed class QueueManager : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _noticesQueued);
                     Log.NoticeQueued(Logger, dsn.QueueId, entry.Id, envelope.ReversePathText, reports.Count);
+                    _tracker.Dsn(entry, dsn.QueueId, reports.Select(x => (x.FinalRecipient, x.Action.ToString().ToLowerInvariant())));
                     Enqueue(dsn);
                 }
             }
@@ -336,6 +349,10 @@ public sealed class QueueManager : IAsyncDisposable
             // The hop that failed may have been marked down meanwhile: plan again now, by another route.
             entry.NextAttempt = entry.HealthVersion != Health.Version ? now : now + delivery.RetryAfter(entry.Attempts);
             SaveState(entry);
+            foreach (var r in results.Where(r => r.Kind == ResultKind.Deferred && entry.Recipients[r.Index].Status == RecipientStatus.Pending))
+            {
+                _tracker.Result(entry, entry.Recipients[r.Index], r, entry.NextAttempt);
+            }
         }
         Schedule(entry, entry.NextAttempt!.Value);
     }
@@ -570,6 +587,7 @@ public sealed class QueueManager : IAsyncDisposable
             SaveState(e);
         }
         Log.Admin(Logger, who, "hold", id);
+        _tracker.Admin(e, who, "hold");
         return AdminResult.Done;
     }
 
@@ -583,6 +601,7 @@ public sealed class QueueManager : IAsyncDisposable
             SaveState(e);
         }
         Log.Admin(Logger, who, "release", id);
+        _tracker.Admin(e, who, "release");
         RetryNow(e);
         return AdminResult.Done;
     }
@@ -615,6 +634,7 @@ public sealed class QueueManager : IAsyncDisposable
         {
             Interlocked.Increment(ref _noticesQueued);
             Log.NoticeQueued(Logger, dsn.QueueId, e.Id, e.Envelope.ReversePathText, reports.Count);
+            _tracker.Dsn(e, dsn.QueueId, reports.Select(x => (x.FinalRecipient, "failed")));
             Enqueue(dsn);
         }
         lock (e.Gate)
@@ -624,6 +644,7 @@ public sealed class QueueManager : IAsyncDisposable
             _spool.Remove(id);
         }
         Log.Admin(Logger, who, bounce ? "delete --bounce" : "delete", id);
+        _tracker.Admin(e, who, bounce ? "delete --bounce" : "delete");
         return AdminResult.Done;
     }
 

@@ -53,8 +53,13 @@ public sealed class ServerSnapshot
     public bool HasUsers => _users.Count > 0;
 
     /// <summary>The RCPT decision: exactly what <c>gatehouse route</c> prints for the same inputs.</summary>
-    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client, Mailbox? sender) =>
-        RecipientRouter.Route(Routing, recipient, client, explain: false, sender: sender).Refusal;
+    /// <param name="relayDenied">Told the verdict when the recipient is refused because the client may not relay (for the tracking log).</param>
+    public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client, Mailbox? sender, Action<RecipientVerdict>? relayDenied = null)
+    {
+        var verdict = RecipientRouter.Route(Routing, recipient, client, explain: false, sender: sender);
+        if (verdict.Relay is { Allowed: false }) relayDenied?.Invoke(verdict);
+        return verdict.Refusal;
+    }
 
     public bool VerifyCredentials(string user, string password) =>
         _users.TryGetValue(user, out var hash)

@@ -13,6 +13,8 @@ using Gatehouse.Server.Logging;
 using Gatehouse.Smtp.Commands;
 using Gatehouse.Smtp.Data;
 using Gatehouse.Smtp.Server;
+using Gatehouse.Core.Routing;
+using Gatehouse.Core.Tracking;
 using Gatehouse.Spool;
 
 namespace Gatehouse.Server.Smtp;
@@ -81,9 +83,24 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath),
+            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath, RecordRelayDenied),
             VerifyCredentials = snap.VerifyCredentials,
         });
+    }
+
+    private void RecordRelayDenied(RecipientVerdict v)
+    {
+        var tracking = _services.Tracking;
+        if (tracking is NoTracking) return;
+        tracking.Record(new TrackingEvent(_services.Time.GetUtcNow(), _snap.Server.Name, TrackingEventType.RelayDenied, null, null,
+            _session.ReversePath?.ToWire() ?? "", v.Destination.Address?.ToString() ?? "", new Dictionary<string, string>
+            {
+                ["client_ip"] = _remote.Address.ToString(),
+                ["helo"] = _session.Helo ?? "",
+                ["auth"] = _session.AuthenticatedUser ?? "-",
+                ["reason"] = v.Relay!.Reason,
+                ["reply"] = v.Refusal?.ToString() ?? "",
+            }));
     }
 
     private static PipeReader CreateReader(Stream s) =>

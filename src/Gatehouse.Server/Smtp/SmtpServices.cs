@@ -43,6 +43,9 @@ public sealed class SmtpServices
     /// <summary>The delivery scheduler that takes each committed message; null when delivery is not running (tests of the receive path).</summary>
     public Delivery.QueueManager? Queue { get; set; }
 
+    /// <summary>Where tracking events go (the SQLite tracking log, or nowhere when tracking is off).</summary>
+    public Core.Tracking.ITrackingSink Tracking { get; set; } = Core.Tracking.NoTracking.Instance;
+
     /// <summary>The bound SMTP endpoints of this server (to recognise a next hop that is ourselves).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> LocalEndpoints { get; set; } = [];
 
