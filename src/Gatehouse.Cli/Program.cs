@@ -9,6 +9,7 @@ var root = new RootCommand("Gatehouse: an organization's Internet mail gateway."
     RouteCommand.Create(),
     RoutesCommand.Create(),
     QueueCommand.Create(),
+    TrackCommand.Create(),
     HashPasswordCommand.Create(),
 };
 // No response files: an address such as @relay:user@example.com is an argument, not "read arguments from a file".

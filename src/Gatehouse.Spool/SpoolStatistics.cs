@@ -15,6 +15,10 @@ public sealed class SpoolStatistics
 
     public long LargestBatch => Interlocked.Read(ref _largestBatch);
 
+    /// <summary>Raised once per commit with the number of messages one sync made durable (the metrics' batch size histogram).</summary>
+    /// <remarks>Raised on the committing thread after the sync, before the sessions are answered: a handler must be quick and must not throw.</remarks>
+    public event Action<long>? BatchCommitted;
+
     internal void AddSyncs(long n) => Interlocked.Add(ref _syncs, n);
 
     internal void AddCommitted(long n)
@@ -24,5 +28,6 @@ public sealed class SpoolStatistics
         while (n > (seen = Interlocked.Read(ref _largestBatch)) && Interlocked.CompareExchange(ref _largestBatch, n, seen) != seen)
         {
         }
+        BatchCommitted?.Invoke(n);
     }
 }

@@ -116,6 +116,9 @@ public sealed record GatehouseConfig(
     /// <summary>Who may relay; closed by default.</summary>
     public RelayPermissions Relay { get; init; } = RelayPermissions.Closed;
 
+    /// <summary>The tracking log of every server (on by default).</summary>
+    public TrackingConfig Tracking { get; init; } = TrackingConfig.Default;
+
     /// <summary>The accepted domain that holds <paramref name="domain"/>: an exact entry, else the longest one whose subdomains are included.</summary>
     public AcceptedDomain? FindAcceptedDomain(string domain)
     {

@@ -128,6 +128,10 @@ public static class ConfigKeys
     public static readonly ConfigKey LocalDelivery = new("delivery.local", "maildir", "Mail for mailboxes homed on this server: maildir (DATA/mailboxes/ALIAS/) or lmtp (to delivery.lmtp_host).");
     public static readonly ConfigKey LmtpHost = new("delivery.lmtp_host", "(required for lmtp)", "The LMTP mailbox server, host:port.");
 
+    public static readonly ConfigKey TrackingEnabled = new("tracking.enabled", "true", "Record every step of every message in the tracking log (DATA/tracking/tracking.db), searched with `gatehouse track`.");
+    public static readonly ConfigKey TrackingRetention = new("tracking.retention", "30d", "How long tracking events are kept; older ones are deleted every hour.");
+    public static readonly ConfigKey TrackingQueueSize = new("tracking.queue_size", "100000", "Events that may wait in memory to be written; when the log falls further behind, events are dropped and counted rather than slowing mail.");
+
     public static readonly ConfigKey LogLevel = new("logging.level", "information", "trace, debug, information, warning, error or critical.");
     public static readonly ConfigKey LogFormat = new("logging.format", "text", "text (one line per event) or json (one JSON object per line).");
 

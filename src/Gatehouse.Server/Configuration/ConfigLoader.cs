@@ -181,6 +181,7 @@ public static class ConfigLoader
         var sync = spool?.Enum(ConfigKeys.SpoolSync, SpoolSync.Syncfs) ?? SpoolSync.Syncfs;
 
         var delivery = ReadDelivery(top);
+        var tracking = ReadTracking(top);
 
         var logging = top.Map("logging");
         logging?.CheckUnknown();
@@ -203,7 +204,20 @@ public static class ConfigLoader
             Connectors = connectors,
             Relay = relay,
             Delivery = delivery,
+            Tracking = tracking,
         };
+    }
+
+    private static TrackingConfig ReadTracking(YamlSection top)
+    {
+        var t = top.Map("tracking");
+        var def = TrackingConfig.Default;
+        if (t is null) return def;
+        t.CheckUnknown();
+        return new TrackingConfig(
+            t.Bool(ConfigKeys.TrackingEnabled, def.Enabled),
+            t.Duration(ConfigKeys.TrackingRetention, def.Retention, TimeSpan.FromHours(1), TimeSpan.FromDays(3650)),
+            t.Int(ConfigKeys.TrackingQueueSize, def.QueueSize, 100, 10_000_000));
     }
 
     private static DeliveryConfig ReadDelivery(YamlSection top)

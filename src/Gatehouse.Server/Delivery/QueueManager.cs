@@ -260,6 +260,7 @@ public sealed class QueueManager : IAsyncDisposable
                     case ResultKind.Delivered:
                         entry.Recipients[r.Index] = rec with { Status = RecipientStatus.Delivered, LastResult = LastResult(r) };
                         Interlocked.Increment(ref _delivered);
+                        if (!r.Expanded) _services.Metrics.RecipientDelivered(now - envelope.ReceivedAt);
                         Log.Delivered(Logger, entry.Id, rec.Address.ToWire(), r.Hop ?? "-", r.Reply.ToString());
                         _tracker.Result(entry, rec, r, null);
                         var action = r.Expanded ? DsnAction.Expanded : r.PassedDsn ? (DsnAction?)null : r.Hop is "local" || r.Hop?.StartsWith("lmtp:", StringComparison.Ordinal) == true ? DsnAction.Delivered : DsnAction.Relayed;
@@ -686,6 +687,31 @@ public sealed class QueueManager : IAsyncDisposable
         {
         }
         _stop.Dispose();
+    }
+
+    // ---- metrics (read-only) ----
+
+    /// <summary>Per destination: messages and recipients waiting for it, and the age of its oldest message (the queue gauges of /metrics).</summary>
+    /// <remarks>Destinations as in <see cref="Shape"/>: the next hop of the last attempt, "(not yet planned)" before the first.</remarks>
+    public IReadOnlyList<(string Destination, int Messages, int Recipients, TimeSpan OldestAge)> Backlog()
+    {
+        var now = _services.Time.GetUtcNow();
+        var rows = new Dictionary<string, (int Messages, int Recipients, DateTimeOffset Oldest)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var e in _entries.Values)
+        {
+            string[] waiting;
+            lock (e.Gate)
+            {
+                waiting = Pending(e).Select(i => e.Destinations.GetValueOrDefault(i) ?? "(not yet planned)").ToArray();
+            }
+            var arrived = e.Envelope.ReceivedAt;
+            foreach (var d in waiting.GroupBy(d => d, StringComparer.OrdinalIgnoreCase))
+            {
+                var row = rows.TryGetValue(d.Key, out var seen) ? seen : (Messages: 0, Recipients: 0, Oldest: arrived);
+                rows[d.Key] = (row.Messages + 1, row.Recipients + d.Count(), arrived < row.Oldest ? arrived : row.Oldest);
+            }
+        }
+        return rows.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value.Messages, r.Value.Recipients, now - r.Value.Oldest)).ToArray();
     }
 }
 

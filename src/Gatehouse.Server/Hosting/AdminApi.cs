@@ -2,6 +2,7 @@ using System.Net;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Server.Delivery;
 using Gatehouse.Server.Logging;
+using Gatehouse.Server.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Server.Hosting;
 
-/// <summary>The admin HTTP API on <c>servers.admin</c>: health and readiness probes, metrics, reload, and the queue commands.</summary>
+/// <summary>The admin HTTP API on <c>servers.admin</c>: health and readiness probes, metrics, reload, the queue commands, and the routing table and route explanations.</summary>
 /// <remarks>
 /// <para>What it does: maps the routes onto a Kestrel <see cref="WebApplication"/> and turns each
 /// request into one call on <see cref="GatehouseServer"/> or its <see cref="QueueManager"/>; every
@@ -50,13 +51,17 @@ public static class AdminApi
         app.Use((context, next) => GuardAsync(context, next, access, logger));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        TrackingApi.Map(app, server, logger);
         app.MapGet("/readyz", () => server.IsReady ? Results.Text("ready\n") : Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", () => Results.Text(server.Metrics.Render(server.Spool.Statistics), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", () => Results.Text(server.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/reload", () =>
         {
             var r = server.Reload();
             return r.Ok ? Results.Text(r.Message + "\n") : Results.Text(r.Message + "\n", statusCode: StatusCodes.Status422UnprocessableEntity);
         });
+
+        app.MapGet("/routes", () => Results.Json(RoutingTableReport.Of(server.CurrentRouting), RoutingJson.Relaxed.RoutingTableReport));
+        app.MapGet("/route", (HttpContext c) => ExplainRoute(c, server));
 
         app.MapGet("/queue", (HttpContext c) =>
         {
@@ -122,6 +127,16 @@ public static class AdminApi
             var why = context.Response.StatusCode == StatusCodes.Status404NotFound ? $"no such endpoint: {request.Path}" : $"{request.Method} is not allowed on {request.Path}";
             await WriteErrorAsync(context, context.Response.StatusCode, why).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The RCPT decision on <c>?address=</c> under the routing table in force, as <c>gatehouse route --json</c> prints it for a file.</summary>
+    private static IResult ExplainRoute(HttpContext c, GatehouseServer server)
+    {
+        if (Query(c, "address") is not { } address) return Error(StatusCodes.Status400BadRequest, "say which recipient: ?address=user@domain");
+        var question = new RouteQuestion(address, Query(c, "from"), Query(c, "local"), Query(c, "auth"), Query(c, "sender"));
+        return RouteExplainer.Explain(server.CurrentRouting, question, out var error) is { } explanation
+            ? Results.Json(explanation, RoutingJson.Relaxed.RouteExplanation)
+            : Error(StatusCodes.Status400BadRequest, error!.Describe(""));
     }
 
     private static IResult RetryMany(HttpContext c, QueueManager queue, ILogger logger)

@@ -6,6 +6,7 @@ using Gatehouse.Server.Configuration;
 using Gatehouse.Server.Logging;
 using Gatehouse.Server.Smtp;
 using Gatehouse.Server.Tls;
+using Gatehouse.Server.Tracking;
 using Gatehouse.Spool;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -15,9 +16,11 @@ namespace Gatehouse.Server.Hosting;
 /// <summary>The composition root: one running Gatehouse server (spool, SMTP listeners, admin endpoint).</summary>
 /// <remarks>
 /// Start-up order: open and recover the spool (refusing to start if another process holds it),
-/// load or generate the TLS certificate, bind every listener (any bind failure stops start-up),
-/// then accept. Shutdown: stop accepting, end idle sessions with 421, give sessions in a message
-/// the configured grace, then cut the rest; only then close the spool.
+/// start the tracking writer (a tracking log that cannot be opened is logged, never fatal), load or
+/// generate the TLS certificate, bind every listener (any bind failure stops start-up), then accept.
+/// Shutdown: stop accepting, end idle sessions with 421, give sessions in a message the configured
+/// grace, then cut the rest; stop the queue, then write the last tracking events; only then close
+/// the spool.
 /// </remarks>
 public sealed class GatehouseServer : IAsyncDisposable
 {
@@ -28,6 +31,7 @@ public sealed class GatehouseServer : IAsyncDisposable
     private WebApplication? _admin;
     private SmtpServices? _services;
     private Delivery.QueueManager? _queue;
+    private TrackingWriter? _tracking;
     private bool _stopped;
     private volatile bool _ready;
 
@@ -53,6 +57,18 @@ public sealed class GatehouseServer : IAsyncDisposable
 
     public ServerMetrics Metrics { get; } = new();
 
+    /// <summary>Where this server's tracking events go: the <see cref="TrackingWriter"/>, or nowhere when <c>tracking.enabled</c> is false.</summary>
+    public Core.Tracking.ITrackingSink Tracking => (Core.Tracking.ITrackingSink?)_tracking ?? Core.Tracking.NoTracking.Instance;
+
+    /// <summary>The tracking writer and its counters (written, dropped, batches); null when tracking is off.</summary>
+    public TrackingWriter? TrackingWriter => _tracking;
+
+    /// <summary>This server's tracking log, for searches; null when tracking is off.</summary>
+    public TrackingStore? TrackingStore => _tracking?.Store;
+
+    /// <summary>The routing table in force: the current configuration with what delivery has found down (the admin API's /routes and /route).</summary>
+    public Core.Routing.RoutingTable CurrentRouting => _services?.Current.Routing ?? throw new InvalidOperationException("the server is not started");
+
     /// <summary>The bound SMTP endpoints, by listener name (ports are real even when 0 was configured).</summary>
     public IReadOnlyDictionary<string, IPEndPoint> Endpoints => _listeners.ToDictionary(l => l.Name, l => l.Endpoint);
 
@@ -69,6 +85,7 @@ public sealed class GatehouseServer : IAsyncDisposable
         var host = new GatehouseServer(config, server, spool, loggers);
         try
         {
+            if (config.Tracking.Enabled) host._tracking = new TrackingWriter(TrackingStore.InDataDirectory(server.DataDirectory), config.Tracking, loggers.CreateLogger("Gatehouse.Tracking"), time);
             X509Certificate2? cert = null;
             try
             {
@@ -81,6 +98,7 @@ public sealed class GatehouseServer : IAsyncDisposable
             }
             var services = new SmtpServices(new ServerSnapshot(config, server, Core.Routing.RoutingHealth.AllUp), spool, cert, logger, host.Metrics, time ?? TimeProvider.System);
             host._services = services;
+            services.Tracking = host.Tracking;
             foreach (var l in server.Listeners)
             {
                 var listener = new SmtpListener(l, services, host._stopping.Token, host._hardStop.Token);
@@ -90,6 +108,7 @@ public sealed class GatehouseServer : IAsyncDisposable
             services.LocalEndpoints = host._listeners.Select(l => l.Endpoint).ToArray();
             host._queue = new Delivery.QueueManager(services, CreateResolver(config.Delivery, services.Time));
             services.Queue = host._queue;
+            host.Metrics.Observe(spool.Statistics, host._queue);
             if (server.Admin is { } admin)
             {
                 host._admin = await AdminApi.StartAsync(host, admin, logger).ConfigureAwait(false);
@@ -149,6 +168,7 @@ public sealed class GatehouseServer : IAsyncDisposable
         if (me.Tls != ServerConfig.Tls) restart.Add("tls");
         if (me.Admin != ServerConfig.Admin) restart.Add("admin");
         if (next.SpoolSync != Config.SpoolSync) restart.Add("spool.sync");
+        if (next.Tracking != Config.Tracking) restart.Add("tracking");
         _services!.Swap(new ServerSnapshot(next, me, _queue?.Health.ToRouting() ?? Core.Routing.RoutingHealth.AllUp));
         foreach (var n in next.Notices) Log.ConfigNotice(_logger, n);
         // Delivery switched on again, or routes changed: everything waiting is planned again under the new rules.
@@ -175,6 +195,8 @@ public sealed class GatehouseServer : IAsyncDisposable
         _hardStop.CancelAfter(Config.Limits.ShutdownGrace);
         await Task.WhenAll(_listeners.Select(l => l.StopAsync())).ConfigureAwait(false);
         if (_queue is not null) await _queue.DisposeAsync().ConfigureAwait(false);
+        // After the queue: its last deliveries record events too. The admin API is still up, so a search can see them.
+        if (_tracking is not null) await _tracking.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null) await _admin.StopAsync().ConfigureAwait(false);
         Log.Stopped(_logger);
     }
@@ -185,6 +207,7 @@ public sealed class GatehouseServer : IAsyncDisposable
         foreach (var l in _listeners) await l.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         Spool.Dispose();
+        Metrics.Dispose();
         _stopping.Dispose();
         _hardStop.Dispose();
     }

@@ -90,6 +90,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
     private void RecordRelayDenied(RecipientVerdict v)
     {
+        // Counted here, where the router says the refusal is for relaying: other 550 5.7.1 replies (a restricted list) are not.
+        _services.Metrics.Refused("relay");
         var tracking = _services.Tracking;
         if (tracking is NoTracking) return;
         tracking.Record(new TrackingEvent(_services.Time.GetUtcNow(), _snap.Server.Name, TrackingEventType.RelayDenied, null, null,
@@ -187,11 +189,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
         switch (step.Action)
         {
             case SessionAction.Continue:
-                if (step.Reply is { } r)
-                {
-                    Queue(r);
-                    if (r.Code == 550 && r.Status is { Subject: 7 }) _services.Metrics.Refused("relay");
-                }
+                if (step.Reply is { } r) Queue(r);
                 return true;
             case SessionAction.Close:
                 Queue(step.Reply!);
