@@ -24,6 +24,9 @@ public sealed class TrackingWriter : ITrackingSink, IAsyncDisposable
 {
     public const int BatchSize = 512;
 
+    /// <summary>How long the writer lets events gather before a batch that is not full is written.</summary>
+    public static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often old events are deleted.</summary>
     public static readonly TimeSpan RetentionInterval = TimeSpan.FromHours(1);
 
@@ -42,6 +45,7 @@ public sealed class TrackingWriter : ITrackingSink, IAsyncDisposable
     private readonly Task _loop;
     // Held while a batch taken from the channel is being written, so that FlushAsync can wait for it.
     private readonly SemaphoreSlim _batchGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
     private SqliteConnection? _connection;
     private SqliteCommand? _insert;
     private DateTimeOffset _retryAt = DateTimeOffset.MinValue;
@@ -111,6 +115,20 @@ public sealed class TrackingWriter : ITrackingSink, IAsyncDisposable
         var batch = new List<TrackingEvent>(BatchSize);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Let a batch gather before writing it: at a few hundred messages a second, a transaction per
+            // event would dirty the same index pages again and again, and the spool's syncfs flushes them
+            // with every group commit. A tenth of a second later in the log costs nobody anything.
+            if (reader.Count < BatchSize)
+            {
+                try
+                {
+                    await Task.Delay(GatherTime, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: write what is there now.
+                }
+            }
             await _batchGate.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -223,8 +241,10 @@ public sealed class TrackingWriter : ITrackingSink, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _retentionTimer.DisposeAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
         _channel.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _batchGate.Dispose();
+        _stopping.Dispose();
     }
 }
