@@ -8,13 +8,19 @@ namespace Gatehouse.Server.Delivery;
 /// <remarks>
 /// A worker is started when a job arrives and fewer than <c>delivery.max_connections_per_destination</c>
 /// are running; each holds one slot of <c>delivery.max_connections</c> and one agent session (an SMTP
-/// connection), takes jobs until none is left, then closes the session. So consecutive messages to the
-/// same next hop share a connection, and an idle destination costs nothing.
+/// connection), takes jobs until none is left, keeps the session for <see cref="IdleKeep"/> in case
+/// another comes (Postfix's connection cache does the same for two seconds), then closes it. So
+/// consecutive messages to the same next hop share a connection even when they arrive one by one,
+/// and a destination idle for longer costs nothing.
 /// </remarks>
 internal sealed class DestinationQueue(Destination destination, IDeliveryAgent agent, QueueManager owner)
 {
+    /// <summary>How long an idle worker keeps its connection open for the next job.</summary>
+    public static readonly TimeSpan IdleKeep = TimeSpan.FromSeconds(1);
+
     private readonly Queue<DeliveryJob> _jobs = new();
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _arrived = new(0, int.MaxValue);
     private int _workers;
 
     public Destination Destination { get; } = destination;
@@ -39,15 +45,30 @@ internal sealed class DestinationQueue(Destination destination, IDeliveryAgent a
             if (start) _workers++;
         }
         if (start) _ = Task.Run(RunAsync);
+        else _arrived.Release();
     }
 
-    private bool TryTake(out DeliveryJob job)
+    /// <summary>The next job; when there is none, waits <see cref="IdleKeep"/> for one, then gives up and counts the worker out.</summary>
+    private async Task<DeliveryJob?> TakeAsync(CancellationToken ct)
     {
-        lock (_gate)
+        var until = DateTime.UtcNow + IdleKeep;
+        while (true)
         {
-            if (_jobs.TryDequeue(out job!)) return true;
-            _workers--;
-            return false;
+            lock (_gate)
+            {
+                if (_jobs.TryDequeue(out var job)) return job;
+            }
+            var left = until - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left, ct).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    // A job posted between the last look and now is taken, not stranded.
+                    if (_jobs.TryDequeue(out var late)) return late;
+                    _workers--;
+                    return null;
+                }
+            }
         }
     }
 
@@ -68,7 +89,7 @@ internal sealed class DestinationQueue(Destination destination, IDeliveryAgent a
             var session = agent.Open(Destination);
             await using (session.ConfigureAwait(false))
             {
-                while (TryTake(out var job))
+                while (await TakeAsync(ct).ConfigureAwait(false) is { } job)
                 {
                     IReadOnlyList<RecipientResult> results;
                     try
