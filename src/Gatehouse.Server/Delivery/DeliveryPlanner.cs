@@ -114,11 +114,14 @@ internal static class DeliveryPlanner
             wire = m.ToWire();
             return true;
         }
-        var domain = config.Domains.FirstOrDefault(d => d.Kind == AcceptedDomainKind.Authoritative)?.Domain ?? config.AcceptedDomains.FirstOrDefault();
-        if (domain is null || !Imcea.TryEncapsulate(address, domain, out var encapsulated, out _)) return false;
+        if (EncapsulationDomain(config) is not { } domain || !Imcea.TryEncapsulate(address, domain, out var encapsulated, out _)) return false;
         wire = encapsulated.ToWire();
         return true;
     }
+
+    /// <summary>Where a non-SMTP address is encapsulated to cross SMTP inside the organization: the first authoritative domain, which every server decapsulates.</summary>
+    private static string? EncapsulationDomain(GatehouseConfig config) =>
+        config.Domains.FirstOrDefault(d => d.Kind == AcceptedDomainKind.Authoritative)?.Domain ?? config.AcceptedDomains.FirstOrDefault();
 
     private static int Expand(QueueEntry entry, int index, DistributionListRecipient list, GatehouseConfig config, List<RecipientResult> decided)
     {
@@ -146,8 +149,7 @@ internal static class DeliveryPlanner
         if (member is ContactRecipient contact)
         {
             if (contact.Target.Mailbox is { } target) return target;
-            var domain = config.AcceptedDomains.FirstOrDefault();
-            if (domain is not null && Imcea.TryEncapsulate(contact.Target, domain, out var encapsulated, out _)) return encapsulated;
+            if (EncapsulationDomain(config) is { } domain && Imcea.TryEncapsulate(contact.Target, domain, out var encapsulated, out _)) return encapsulated;
         }
         return null;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gatehouse.Core.Configuration;
 using System.Threading.Channels;
 using Gatehouse.Core.Content;
 using Gatehouse.Core.Notices;
@@ -476,7 +477,7 @@ public sealed class QueueManager : IAsyncDisposable
         var snapshot = _services.Current;
         var (targets, refusal) = await _context.Targets.FindAsync(d, snapshot, _stop.Token).ConfigureAwait(false);
         if (refusal is not null) return false;
-        var options = new SmtpClientOptions(snapshot.Server.Hostname, TlsMode.None, LocalAddress: snapshot.Server.OutboundAddress,
+        var options = new SmtpClientOptions(snapshot.Server.Hostname, OutboundTls.None, LocalAddress: snapshot.Server.OutboundAddress,
             Timeouts: SmtpClientTimeouts.Rfc5321 with { Connect = snapshot.Config.Delivery.ConnectTimeout, Greeting = TimeSpan.FromSeconds(30), Ehlo = TimeSpan.FromSeconds(30) });
         foreach (var (host, endpoint) in targets)
         {

@@ -122,8 +122,8 @@ internal sealed class SmtpAgent(DeliveryContext context, bool lmtp) : IDeliveryA
             var timeouts = SmtpClientTimeouts.Rfc5321 with { Connect = delivery.ConnectTimeout };
             return new SmtpClientOptions(
                 snapshot.Server.Hostname,
-                tls switch { OutboundTls.None => TlsMode.None, OutboundTls.Required => TlsMode.Required, _ => TlsMode.Opportunistic },
-                verify switch { OutboundTlsVerify.Chain => TlsVerify.Chain, OutboundTlsVerify.Name => TlsVerify.Name, _ => TlsVerify.None },
+                tls,
+                verify,
                 null,
                 transport.AuthUser is { } user && transport.AuthPassword is { } password ? new ClientCredentials(user, password) : null,
                 lmtp,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Gatehouse.Core.Configuration;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -19,7 +20,7 @@ namespace Gatehouse.Server.Delivery.Smtp;
 /// <see cref="ReplyReader"/>) and one timeout per stage (RFC 5321 §4.5.3.2). It does not choose hosts,
 /// retry, or decide what a reply means for the queue.</para>
 /// <para>Session (RFC 5321 §3.1–3.3, RFC 3207, RFC 4954, RFC 2033): EHLO, or HELO when EHLO gets a 5xx;
-/// LHLO for LMTP. STARTTLS as <see cref="TlsMode"/> says, then EHLO again with the old capabilities
+/// LHLO for LMTP. STARTTLS as <see cref="OutboundTls"/> says, then EHLO again with the old capabilities
 /// thrown away, as are any bytes that arrived after the 220. An opportunistic handshake that fails
 /// is retried once on a new connection without TLS. AUTH PLAIN, else LOGIN, only over TLS; a server
 /// that offers no AUTH at all is used without it, as Postfix does.</para>
@@ -96,14 +97,14 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         {
             return await ConnectOnceAsync(remote, remoteName, options, options.Tls, ct).ConfigureAwait(false);
         }
-        catch (SmtpDeliveryException e) when (options.Tls == TlsMode.Opportunistic && e.TlsHandshakeFailed)
+        catch (SmtpDeliveryException e) when (options.Tls == OutboundTls.Opportunistic && e.TlsHandshakeFailed)
         {
             // Opportunistic TLS must not make mail undeliverable: a server whose TLS is broken still gets it in clear text.
-            return await ConnectOnceAsync(remote, remoteName, options, TlsMode.None, ct).ConfigureAwait(false);
+            return await ConnectOnceAsync(remote, remoteName, options, OutboundTls.None, ct).ConfigureAwait(false);
         }
     }
 
-    private static async Task<SmtpClientConnection> ConnectOnceAsync(IPEndPoint remote, string remoteName, SmtpClientOptions options, TlsMode tls, CancellationToken ct)
+    private static async Task<SmtpClientConnection> ConnectOnceAsync(IPEndPoint remote, string remoteName, SmtpClientOptions options, OutboundTls tls, CancellationToken ct)
     {
         var timeouts = options.Timeouts ?? SmtpClientTimeouts.Rfc5321;
         var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -155,19 +156,19 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task OpenSessionAsync(TlsMode tls, CancellationToken ct)
+    private async Task OpenSessionAsync(OutboundTls tls, CancellationToken ct)
     {
         var greeting = await ReadReplyAsync(Stage.Greeting, _timeouts.Greeting, ct).ConfigureAwait(false);
         if (greeting.Code != 220) throw new SmtpDeliveryException(greeting, fromRemote: true);
         Greeting = greeting.Lines[0];
         await HelloAsync(ct).ConfigureAwait(false);
-        if (tls != TlsMode.None)
+        if (tls != OutboundTls.None)
         {
             if (Capabilities.StartTls)
             {
                 await StartTlsAsync(tls, ct).ConfigureAwait(false);
             }
-            else if (tls == TlsMode.Required)
+            else if (tls == OutboundTls.Required)
             {
                 throw Made(451, "4.7.4", $"TLS is required, but was not offered by host {Peer}");
             }
@@ -197,13 +198,13 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         Capabilities = Capabilities.None;
     }
 
-    private async Task StartTlsAsync(TlsMode mode, CancellationToken ct)
+    private async Task StartTlsAsync(OutboundTls mode, CancellationToken ct)
     {
         var reply = await CommandAsync(ClientCommands.StartTls, Stage.StartTls, _timeouts.Ehlo, ct).ConfigureAwait(false);
         if (reply.Code != 220)
         {
             if (reply.Code == 421) throw new SmtpDeliveryException(reply, fromRemote: true);
-            if (mode == TlsMode.Required) throw Made(451, "4.7.4", $"TLS is required, but host {Peer} refused to start TLS: {reply}");
+            if (mode == OutboundTls.Required) throw Made(451, "4.7.4", $"TLS is required, but host {Peer} refused to start TLS: {reply}");
             return; // opportunistic: carry on in clear text, the session is as it was before STARTTLS
         }
         // Bytes after the 220 were sent before TLS and are the attacker's if anyone's: drop them with the reader.
@@ -220,8 +221,8 @@ public sealed class SmtpClientConnection : IAsyncDisposable
                 policyErrors = errors;
                 return verify switch
                 {
-                    TlsVerify.None => true,
-                    TlsVerify.Chain => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None,
+                    OutboundTlsVerify.None => true,
+                    OutboundTlsVerify.Chain => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None,
                     _ => errors == SslPolicyErrors.None,
                 };
             },

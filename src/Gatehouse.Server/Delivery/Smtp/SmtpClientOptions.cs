@@ -1,26 +1,7 @@
 using System.Net;
+using Gatehouse.Core.Configuration;
 
 namespace Gatehouse.Server.Delivery.Smtp;
-
-/// <summary>Whether the client uses STARTTLS (RFC 3207): never, when offered, or always.</summary>
-public enum TlsMode
-{
-    None,
-
-    /// <summary>STARTTLS when the server offers it; plain text otherwise, and after a failed handshake.</summary>
-    Opportunistic,
-
-    /// <summary>No mail without TLS: a server that does not offer it or whose handshake fails is deferred.</summary>
-    Required,
-}
-
-/// <summary>How a server's certificate is checked: not at all, a trusted chain, or a trusted chain issued to the host's name.</summary>
-public enum TlsVerify
-{
-    None,
-    Chain,
-    Name,
-}
 
 /// <summary>A user name and password for SMTP AUTH (RFC 4954) at a smart host.</summary>
 public sealed record ClientCredentials(string User, string Password)
@@ -58,8 +39,8 @@ public sealed record SmtpClientTimeouts(TimeSpan Connect, TimeSpan Greeting, Tim
 /// <param name="Timeouts"><see cref="SmtpClientTimeouts.Rfc5321"/> when null.</param>
 public sealed record SmtpClientOptions(
     string HeloName,
-    TlsMode Tls = TlsMode.Opportunistic,
-    TlsVerify Verify = TlsVerify.None,
+    OutboundTls Tls = OutboundTls.Opportunistic,
+    OutboundTlsVerify Verify = OutboundTlsVerify.None,
     string? TlsServerName = null,
     ClientCredentials? Credentials = null,
     bool Lmtp = false,

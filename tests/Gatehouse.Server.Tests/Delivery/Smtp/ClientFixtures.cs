@@ -1,4 +1,5 @@
 using System.Net;
+using Gatehouse.Core.Configuration;
 using System.Text;
 using Gatehouse.Core.Envelope;
 using Gatehouse.Server.Delivery.Smtp;
@@ -21,7 +22,7 @@ internal static class ClientFixtures
         DataBlock: TimeSpan.FromSeconds(60),
         DataEnd: TimeSpan.FromSeconds(60));
 
-    public static SmtpClientOptions Options(TlsMode tls = TlsMode.None) => new(HeloName, Tls: tls, Timeouts: Patient);
+    public static SmtpClientOptions Options(OutboundTls tls = OutboundTls.None) => new(HeloName, Tls: tls, Timeouts: Patient);
 
     public static CancellationToken Deadline => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
 using Gatehouse.Server.Delivery.Smtp;
 using static Gatehouse.Server.Tests.Delivery.Smtp.ClientFixtures;
@@ -296,7 +297,7 @@ public sealed class HostilePeerTests
             await s.Send("454 4.7.0 TLS not available");
             await s.Silence();
         });
-        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(peer.Endpoint, Options(TlsMode.Required), "peer.test"));
+        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(peer.Endpoint, Options(OutboundTls.Required), "peer.test"));
         Assert.StartsWith($"451 4.7.4 TLS is required, but host peer.test[{peer.Endpoint.Address}] refused to start TLS: 454 4.7.0", e.Reply.ToString(), StringComparison.Ordinal);
         await peer.FinishAsync();
     }
@@ -314,7 +315,7 @@ public sealed class HostilePeerTests
             await s.Greet8BitOnly();
             await s.Silence();
         });
-        await using (var c = await ConnectAsync(peer.Endpoint, Options(TlsMode.Required), "peer.test"))
+        await using (var c = await ConnectAsync(peer.Endpoint, Options(OutboundTls.Required), "peer.test"))
         {
             Assert.True(c.IsTls);
             Assert.True(c.Capabilities.EightBitMime);
@@ -333,7 +334,7 @@ public sealed class HostilePeerTests
             var next = await s.ReadLine();
             Assert.True(next is null || next == "QUIT", $"the client sent '{next}' after EHLO");
         });
-        var options = Options(TlsMode.Opportunistic) with { Credentials = new ClientCredentials("user", "secret") };
+        var options = Options(OutboundTls.Opportunistic) with { Credentials = new ClientCredentials("user", "secret") };
         var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(peer.Endpoint, options, "peer.test"));
         Assert.StartsWith("451 4.7.0 refusing to send credentials without TLS", e.Reply.ToString(), StringComparison.Ordinal);
         await peer.FinishAsync();

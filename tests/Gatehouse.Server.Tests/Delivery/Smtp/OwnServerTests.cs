@@ -1,4 +1,5 @@
 using System.Text;
+using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
 using Gatehouse.Server.Delivery.Smtp;
 using Gatehouse.Server.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class OwnServerTests(ITestOutputHelper output)
     public async Task A_message_over_starttls_with_dsn_parameters_arrives_in_the_spool()
     {
         await using var server = await TestServer.StartAsync(output, Held);
-        await using var c = await ConnectAsync(server.Endpoint, Options(TlsMode.Required), TestConfig.Hostname);
+        await using var c = await ConnectAsync(server.Endpoint, Options(OutboundTls.Required), TestConfig.Hostname);
         Assert.True(c.IsTls);
         Assert.True(c.Capabilities.Pipelining && c.Capabilities.Dsn && c.Capabilities.EightBitMime && c.Capabilities.SmtpUtf8);
         const string content = "From: sender@gatehouse.test\r\nSubject: from the client\r\n\r\n.leading dot\r\nGr\u00fc\u00dfe\r\n";

@@ -1,4 +1,5 @@
 using System.Text;
+using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Content;
 using Gatehouse.Core.Envelope;
 using Gatehouse.Server.Delivery.Smtp;
@@ -87,7 +88,7 @@ public sealed class SmtpSinkPeerTests(ITestOutputHelper output)
     public async Task Tls_required_but_not_offered_is_a_deferral_of_the_connection()
     {
         using var sink = await PythonSink.StartAsync();
-        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(sink.Endpoint, Options(TlsMode.Required)));
+        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(sink.Endpoint, Options(OutboundTls.Required)));
         Assert.StartsWith($"451 4.7.4 TLS is required, but was not offered by host sink.test[{sink.Endpoint.Address}]", e.Reply.ToString(), StringComparison.Ordinal);
         Assert.False(e.FromRemote);
     }
@@ -98,7 +99,7 @@ public sealed class SmtpSinkPeerTests(ITestOutputHelper output)
         var dir = new TempDirectory();
         var (cert, key) = PythonSink.CreateCertificate(dir, "sink.test");
         using var sink = await PythonSink.StartAsync(dir, "--starttls", cert, key);
-        await using var c = await Connect(sink, Options(TlsMode.Opportunistic));
+        await using var c = await Connect(sink, Options(OutboundTls.Opportunistic));
         Assert.True(c.IsTls);
         Assert.NotNull(c.TlsProtocol);
         // The capabilities are those of the EHLO after TLS: STARTTLS is no longer offered.
@@ -115,11 +116,11 @@ public sealed class SmtpSinkPeerTests(ITestOutputHelper output)
         var dir = new TempDirectory();
         var (cert, key) = PythonSink.CreateCertificate(dir, "sink.test");
         using var sink = await PythonSink.StartAsync(dir, "--starttls", cert, key);
-        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(sink.Endpoint, Options(TlsMode.Required) with { Verify = TlsVerify.Chain }));
+        var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(sink.Endpoint, Options(OutboundTls.Required) with { Verify = OutboundTlsVerify.Chain }));
         Assert.StartsWith("451 4.7.5 TLS handshake with sink.test[", e.Reply.ToString(), StringComparison.Ordinal);
         Assert.Contains("certificate not trusted", e.Reply.Text, StringComparison.Ordinal);
 
-        await using var c = await Connect(sink, Options(TlsMode.Opportunistic) with { Verify = TlsVerify.Name });
+        await using var c = await Connect(sink, Options(OutboundTls.Opportunistic) with { Verify = OutboundTlsVerify.Name });
         Assert.False(c.IsTls);
         AssertOutcomes(await c.SendAsync(Message(Content, "a@remote.test"), Deadline), "250 2.0.0");
         Assert.False(Assert.Single(sink.Messages()).Tls);
@@ -131,7 +132,7 @@ public sealed class SmtpSinkPeerTests(ITestOutputHelper output)
         var dir = new TempDirectory();
         var (cert, key) = PythonSink.CreateCertificate(dir, "sink.test");
         using var sink = await PythonSink.StartAsync(dir, "--starttls", cert, key, "--auth", "relay-user:s3cret");
-        var good = Options(TlsMode.Required) with { Credentials = new ClientCredentials("relay-user", "s3cret") };
+        var good = Options(OutboundTls.Required) with { Credentials = new ClientCredentials("relay-user", "s3cret") };
         await using (var c = await Connect(sink, good))
         {
             AssertOutcomes(await c.SendAsync(Message(Content, "a@remote.test"), Deadline), "250 2.0.0");
@@ -148,7 +149,7 @@ public sealed class SmtpSinkPeerTests(ITestOutputHelper output)
     public async Task Credentials_are_never_sent_without_tls()
     {
         using var sink = await PythonSink.StartAsync("--auth", "relay-user:s3cret");
-        var options = Options(TlsMode.Opportunistic) with { Credentials = new ClientCredentials("relay-user", "s3cret") };
+        var options = Options(OutboundTls.Opportunistic) with { Credentials = new ClientCredentials("relay-user", "s3cret") };
         var e = await Assert.ThrowsAsync<SmtpDeliveryException>(() => ConnectAsync(sink.Endpoint, options));
         Assert.StartsWith("451 4.7.0 refusing to send credentials without TLS", e.Reply.ToString(), StringComparison.Ordinal);
         Assert.False(e.FromRemote);
