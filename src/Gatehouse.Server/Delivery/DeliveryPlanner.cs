@@ -39,6 +39,7 @@ internal static class DeliveryPlanner
         var decided = new List<RecipientResult>();
         var groups = new Dictionary<(Destination, string), List<JobRecipient>>();
         entry.Destinations.Clear();
+        entry.WireAddresses.Clear();
         for (var i = 0; i < entry.Recipients.Count; i++)
         {
             var r = entry.Recipients[i];
@@ -90,6 +91,7 @@ internal static class DeliveryPlanner
             var key = (destination, reversePath);
             if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
             list.Add(new JobRecipient(i, wire, r.Notify, orcpt, mailbox));
+            if (mailbox is null && !string.Equals(wire, r.Address.ToWire(), StringComparison.OrdinalIgnoreCase)) entry.WireAddresses[i] = wire;
             entry.Destinations[i] = destination.Key;
             tracker?.Planned(entry, r, verdict, destination.Key);
         }

@@ -83,6 +83,8 @@ internal sealed class DeliveryTracker(SmtpServices services)
         var facts = new Dictionary<string, string> { ["reply"] = result.Reply.ToString() };
         if (result.Hop is { } hop) facts["next_hop"] = hop;
         if (result.RemoteMta is { } host) facts["host"] = host;
+        // The hop after this one knows the recipient only by the address it was sent as: say which.
+        if (e.WireAddresses.TryGetValue(result.Index, out var wire)) facts["address"] = wire;
         var type = result.Kind switch
         {
             ResultKind.Delivered when result.Hop is "local" || result.Hop?.StartsWith("lmtp:", StringComparison.Ordinal) == true => TrackingEventType.Deliver,

@@ -57,6 +57,9 @@ internal sealed class QueueEntry
     public List<RecipientResult> PlannedResults { get; } = [];
 
     /// <summary>The destination of each pending recipient at its last attempt, for the queue listing.</summary>
+    /// <summary>Per recipient index, the address the last plan sends on the wire, where it differs from the recipient's own (a contact's target, a type map, an encapsulation).</summary>
+    public Dictionary<int, string> WireAddresses { get; } = [];
+
     public Dictionary<int, string> Destinations { get; } = [];
 
     /// <summary>The health version when the current attempt was planned: a change since means "plan again now".</summary>

@@ -225,6 +225,21 @@ public sealed class DeliveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_kept_connection_that_the_peer_closed_is_replaced_at_once_without_a_deferral()
+    {
+        // The sink says 421 and hangs up after every message, as a server does when it shuts down or times out an idle client.
+        using var sink = await PythonSink.StartAsync("--close-after-transaction");
+        await using var server = await StartAsync(Connector("out", sink.Endpoint), "  mark_down_after: 1000\n");
+        await SendAsync(server, ["first@far.example"]);
+        await Eventually.True(() => sink.Messages().Count == 1, "the first message arrived\n" + sink.Log);
+        // Within the second the worker keeps its connection: the next message finds it dead and must not wait for a retry.
+        await SendAsync(server, ["second@far.example"]);
+        await Eventually.True(() => sink.Messages().Count == 2, "the second message arrived\n" + sink.Log);
+        await QueueEmpty(server);
+        Assert.Equal(0, server.Server.Queue.Totals.Deferred);
+    }
+
+    [Fact]
     public async Task Failover_to_the_more_expensive_connector_when_the_cheap_one_is_down()
     {
         using var sink = await PythonSink.StartAsync();

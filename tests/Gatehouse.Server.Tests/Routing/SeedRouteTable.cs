@@ -4,6 +4,7 @@ using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Policy;
 using Gatehouse.Core.Routing;
 using Gatehouse.Server.Configuration;
+using Gatehouse.Server.Tests.Support;
 
 namespace Gatehouse.Server.Tests.Routing;
 
@@ -75,15 +76,7 @@ internal static class SeedRouteTable
 
     private static readonly Dictionary<string, GatehouseConfig> Cache = [];
 
-    public static string ExamplesDirectory
-    {
-        get
-        {
-            var d = new DirectoryInfo(AppContext.BaseDirectory);
-            while (d is not null && !File.Exists(Path.Combine(d.FullName, "Gatehouse.sln"))) d = d.Parent;
-            return Path.Combine(d?.FullName ?? throw new DirectoryNotFoundException("the repository (Gatehouse.sln) above " + AppContext.BaseDirectory), "examples");
-        }
-    }
+    public static string ExamplesDirectory => Path.Combine(Repository.Root, "examples");
 
     /// <summary>The address as RCPT TO would carry it: a one-off encapsulated, angle brackets added, the path parsed.</summary>
     private static bool TryRecipient(string text, GatehouseConfig config, out Mailbox mailbox, out string sourceRoute)

@@ -53,11 +53,14 @@ public sealed class PythonSink : IDisposable
     public static Task<PythonSink> StartAsync(params string[] options) => StartAsync(new TempDirectory(), options);
 
     /// <param name="dir">Owned by the sink from here on: removed when it is disposed.</param>
-    public static async Task<PythonSink> StartAsync(TempDirectory dir, params string[] options)
+    public static Task<PythonSink> StartAsync(TempDirectory dir, params string[] options) => StartAsync(dir, new IPEndPoint(Loopback.FreeEndpoint().Address, 0), options);
+
+    /// <summary>Starts the sink on a chosen address and port (port 0: the sink picks one), as a host with a fixed place in a scenario.</summary>
+    /// <param name="dir">Owned by the sink from here on: removed when it is disposed.</param>
+    public static async Task<PythonSink> StartAsync(TempDirectory dir, IPEndPoint listen, params string[] options)
     {
         var python = ChildProcess.Require("python3", "the SMTP client tests use tests/support/peers/smtp_sink.py as their peer");
-        var address = Loopback.FreeEndpoint().Address;
-        var process = ChildProcess.Start(python, ["-u", ScriptPath, "--listen", $"{address}:0", "--out", dir.Combine("out"), .. options]);
+        var process = ChildProcess.Start(python, ["-u", ScriptPath, "--listen", $"{listen.Address}:{listen.Port}", "--out", dir.Combine("out"), .. options]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
@@ -78,20 +81,8 @@ public sealed class PythonSink : IDisposable
         }
     }
 
-    /// <summary>tests/support/peers/smtp_sink.py, found by walking up from the test binaries to the repository.</summary>
-    public static string ScriptPath
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "support", "peers", "smtp_sink.py");
-                if (File.Exists(candidate)) return candidate;
-            }
-            Assert.Fail($"tests/support/peers/smtp_sink.py not found above {AppContext.BaseDirectory}");
-            return "";
-        }
-    }
+    /// <summary>tests/support/peers/smtp_sink.py.</summary>
+    public static string ScriptPath => Repository.File("tests", "support", "peers", "smtp_sink.py");
 
     /// <summary>The messages accepted so far, in the order accepted.</summary>
     public IReadOnlyList<SinkMessage> Messages()

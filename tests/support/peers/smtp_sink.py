@@ -40,6 +40,7 @@ def parse_args(argv):
     p.add_argument("--dot-reply", action="append", default=[], metavar="ADDR=REPLY", help="LMTP: reply for ADDR after the dot (repeatable)")
     p.add_argument("--data-reply-first", nargs=2, metavar=("N", "REPLY"), help="the first N transactions get REPLY after the dot")
     p.add_argument("--drop-at", choices=["MAIL", "RCPT", "DATA", "DOT"], help="close the connection without a reply at that stage")
+    p.add_argument("--close-after-transaction", action="store_true", help="say 421 and close the connection after each message, as a server shutting down or timing out an idle client")
     p.add_argument("--lmtp", action="store_true")
     p.add_argument("--size", type=int, help="announce SIZE N and refuse larger messages")
     args = p.parse_args(argv)
@@ -354,6 +355,9 @@ class Session:
         for reply in replies:
             await self.reply(reply)
         self.reset()
+        if self.args.close_after_transaction:
+            await self.reply("421 4.3.2 Service shutting down, closing connection")
+            return False
 
     def dot_replies(self):
         """One reply under SMTP; one per accepted recipient under LMTP."""

@@ -14,7 +14,8 @@ namespace Gatehouse.Server.Delivery.Agents;
 /// <para>A connection that cannot be made to any address defers every recipient of the job and is
 /// reported to <see cref="NextHopHealth"/>, which may mark the hop down so that routing fails over.
 /// Replies: 2xx delivered, 5xx failed, 4xx deferred; a lost connection defers what was not
-/// finished. A host that is this server itself is a loop (5.4.6), as in Postfix.</para>
+/// finished. A host that is this server itself is a loop (5.4.6), as in Postfix. A reused connection
+/// that turns out dead before anything was accepted is replaced by a fresh one for the same job.</para>
 /// </remarks>
 internal sealed class SmtpAgent(DeliveryContext context, bool lmtp) : IDeliveryAgent
 {
@@ -26,6 +27,7 @@ internal sealed class SmtpAgent(DeliveryContext context, bool lmtp) : IDeliveryA
 
         public async Task<IReadOnlyList<RecipientResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
         {
+            var reused = _connection is not null;
             if (_connection is null)
             {
                 var (connection, failure) = await ConnectAsync(job, cancellationToken).ConfigureAwait(false);
@@ -54,6 +56,13 @@ internal sealed class SmtpAgent(DeliveryContext context, bool lmtp) : IDeliveryA
                 return Defer(job, SmtpReply.Of(451, "4.3.0", "Could not read the message from the queue: " + e.Message));
             }
             if (!result.ConnectionUsable) await DropConnectionAsync().ConfigureAwait(false);
+            if (reused && !result.ConnectionUsable && result.Recipients.All(o => !o.Reply.IsPositive && !o.Reply.IsPermanent))
+            {
+                // A connection kept from an earlier job may have been closed by the peer meanwhile (its idle
+                // timeout, a shutdown's 421): that says nothing about this message. One more try on a fresh
+                // connection, as Postfix does with its connection cache; a fresh failure is then the hop's.
+                return await DeliverAsync(job, cancellationToken).ConfigureAwait(false);
+            }
             var passedDsn = conn.Capabilities.Dsn && !lmtp;
             var results = new RecipientResult[job.Recipients.Count];
             for (var i = 0; i < results.Length; i++)
