@@ -35,7 +35,8 @@ public sealed class Scenario : IAsyncDisposable
     public Dnsmasq? Dns { get; }
 
     /// <summary>Copies the example, moves its ports and starts dnsmasq with its records; starts no server yet.</summary>
-    public static async Task<Scenario> StartAsync(string example, ITestOutputHelper output)
+    /// <param name="dnsRecords">dnsmasq lines to serve instead of the example's dnsmasq.conf (e.g. <c>address=/#/127.0.0.10</c>: every name is that host).</param>
+    public static async Task<Scenario> StartAsync(string example, ITestOutputHelper output, IReadOnlyList<string>? dnsRecords = null)
     {
         var source = Path.Combine(Repository.Root, "examples", example);
         Assert.True(Directory.Exists(source), $"{source} is missing");
@@ -45,11 +46,11 @@ public sealed class Scenario : IAsyncDisposable
         {
             var files = Directory.GetFiles(source, "*.yaml").ToDictionary(f => Path.GetFileName(f), File.ReadAllText, StringComparer.Ordinal);
             var dnsConf = Path.Combine(source, "dnsmasq.conf");
-            if (File.Exists(dnsConf))
+            if (dnsRecords is not null || File.Exists(dnsConf))
             {
                 try
                 {
-                    dns = await Dnsmasq.StartAsync(ExampleCopy.DnsRecords(File.ReadAllLines(dnsConf)));
+                    dns = await Dnsmasq.StartAsync(dnsRecords ?? ExampleCopy.DnsRecords(File.ReadAllLines(dnsConf)));
                 }
                 catch (InvalidOperationException e)
                 {
