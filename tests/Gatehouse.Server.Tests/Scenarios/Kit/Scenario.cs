@@ -50,7 +50,11 @@ public sealed class Scenario : IAsyncDisposable
             {
                 try
                 {
-                    dns = await Dnsmasq.StartAsync(dnsRecords ?? ExampleCopy.DnsRecords(File.ReadAllLines(dnsConf)));
+                    var records = dnsRecords ?? ExampleCopy.DnsRecords(File.ReadAllLines(dnsConf));
+                    // A catch-all address alone leaves MX and AAAA questions to upstream servers, and there are none:
+                    // dnsmasq would answer REFUSED. Answered locally, they are "no such record", as on a real Internet.
+                    if (records.Any(r => r.StartsWith("address=/#/", StringComparison.Ordinal)) && !records.Contains("local=/#/")) records = [.. records, "local=/#/"];
+                    dns = await Dnsmasq.StartAsync(records);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -101,6 +105,9 @@ public sealed class Scenario : IAsyncDisposable
     }
 
     public ScenarioServer this[string server] => _servers[server];
+
+    /// <summary>A host started with <see cref="StartHostAsync"/>, by its name.</summary>
+    public PythonSink Host(string name) => _hosts.Single(h => h.Name == name).Sink;
 
     /// <summary>Sends one message with Python's smtplib to a server of the scenario.</summary>
     public Task<MailResult> SendAsync(string server, MailRequest request) => MailClient.SendAsync(_servers[server].Endpoint, request, _dir);
