@@ -135,8 +135,10 @@ internal static class DeliveryPlanner
         {
             if (MemberAddress(m, config) is not { } address || !known.Add(address)) continue;
             // RFC 3461 §6.2.7.3: members do not inherit a request for success notices; the list's "expanded" answers it.
+            // Unspecified stays unspecified (failures and delays are reported); NOTIFY=SUCCESS alone leaves nothing to report.
             var notify = parent.Notify == DsnNotify.Unspecified ? DsnNotify.Unspecified : parent.Notify & ~DsnNotify.Success;
-            entry.Recipients.Add(new RecipientState(address, notify == 0 ? DsnNotify.Never : notify, null, RecipientStatus.Pending, list.Alias));
+            if (parent.Notify != DsnNotify.Unspecified && notify == DsnNotify.Unspecified) notify = DsnNotify.Never;
+            entry.Recipients.Add(new RecipientState(address, notify, null, RecipientStatus.Pending, list.Alias));
             added++;
         }
         decided.Add(new RecipientResult(index, ResultKind.Delivered, SmtpReply.Of(250, "2.0.0", $"list {list.Alias} expanded to {added} recipients"), null,
