@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Gatehouse test. Installs the real peers the tests talk to (swaks, python3, openssl, Postfix's
-# smtp-sink, dnsmasq) when missing,
+# Runs every Gatehouse test. Installs the real peers the tests talk to (swaks, python3, openssl, Postfix
+# and its smtp-sink, dnsmasq, nmap) when missing,
 # then runs all test projects and ends with one line: "N passed, N failed".
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,10 +13,11 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [[ -x /usr/sbin/smtp-sink ]] || need+=(postfix)
 [[ -x /usr/sbin/dnsmasq ]] || need+=(dnsmasq-base)
+command -v nmap >/dev/null 2>&1 || need+=(nmap)
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}" >&2
   if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
-  # Postfix is wanted for its smtp-sink and smtp-source, not as this machine's mailer.
+  # Postfix is wanted for its smtp-sink and for private instances the tests start, not as this machine's mailer.
   echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections 2>/dev/null
   "${sudo[@]}" apt-get update -qq >/dev/null 2>&1
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 \
