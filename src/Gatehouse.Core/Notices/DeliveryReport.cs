@@ -39,3 +39,10 @@ public sealed record DeliveryReport(
     DateTimeOffset ArrivalDate,
     string? EnvelopeId,
     IReadOnlyList<RecipientReport> Recipients);
+
+/// <summary>A composed notice and what its envelope must say for it to arrive as written.</summary>
+/// <param name="Octets">The whole message, header section and body, with CRLF lines.</param>
+/// <param name="Global">An RFC 6533 global report (message/global-delivery-status), not a classic RFC 3464 one.</param>
+/// <param name="EightBit">Some octet is outside ASCII: the notice is sent with BODY=8BITMIME.</param>
+/// <param name="RequiresSmtpUtf8">Some header field holds UTF-8 (the notice's own, the report's, or the returned message's): the notice is an SMTPUTF8 message (RFC 6531), refused with 5.6.7 by a next hop without SMTPUTF8 rather than sent to it.</param>
+public sealed record DsnMessage(byte[] Octets, bool Global, bool EightBit, bool RequiresSmtpUtf8);

@@ -14,13 +14,20 @@ namespace Gatehouse.Core.Notices;
 /// (RFC 3464 §2), and the original message or its header section as RET asks (RFC 3461 §4.3; see
 /// <see cref="ReturnedContent"/>). The header carries Auto-Submitted: auto-replied (RFC 3834 §5) and
 /// In-Reply-To/References to the original Message-ID when it has a usable one.</para>
+/// <para>A notice about internationalized mail is a global report (RFC 6533): when the original's
+/// header section is UTF-8 (RFC 6532), or a recipient's final or original address is not ASCII, the
+/// report part is message/global-delivery-status, the returned content message/global or
+/// message/global-headers, and report-type says global-delivery-status. Such a report may carry UTF-8
+/// in header fields, so the notice must then travel as an SMTPUTF8 message: <see cref="DsnMessage.RequiresSmtpUtf8"/>.
+/// A notice about ASCII mail is the classic RFC 3464 report, unchanged.</para>
 /// <para>It does not decide whether a notice is due (<see cref="DsnPolicy"/>), send it, or generate
 /// the Message-ID or the time: both are inputs, so the same inputs give the same octets.</para>
-/// <para>Our header fields are 7-bit: a non-ASCII original Subject is re-encoded as RFC 2047 words,
+/// <para>Our own header fields are 7-bit: a non-ASCII original Subject is re-encoded as RFC 2047 words,
 /// an ASCII one (encoded words included) is copied as it is. The one exception is a non-ASCII
 /// reverse-path in To, which RFC 6532 lets stand as UTF-8 because that notice goes out over SMTPUTF8
-/// anyway. The body is 7-bit unless the original is returned whole with 8-bit octets; then the message
-/// says <c>Content-Transfer-Encoding: 8bit</c> and must be sent with BODY=8BITMIME.</para>
+/// anyway. The body is 7-bit unless a part holds 8-bit octets (the original returned whole, UTF-8
+/// headers returned alone, a global report's UTF-8); then the message says
+/// <c>Content-Transfer-Encoding: 8bit</c> and must be sent with BODY=8BITMIME.</para>
 /// <para>The MIME boundary is derived from the Message-ID and checked against every part; when it
 /// occurs in one, a boundary derived from a hash of the parts is tried instead.</para>
 /// <para>Fails with <see cref="ArgumentException"/> when there are no recipients, a status is not an
@@ -30,12 +37,20 @@ public static class DsnComposer
 {
     private const string BoundaryPrefix = "=_gh_";
 
-    /// <summary>Composes the notice for <paramref name="report"/>, addressed to <paramref name="to"/> (the original reverse-path).</summary>
+    /// <summary>Composes the notice for <paramref name="report"/>, addressed to <paramref name="to"/> (the original reverse-path); returns its octets.</summary>
+    /// <inheritdoc cref="ComposeMessage" path="/param"/>
+    public static byte[] Compose(DeliveryReport report, string to, ReadOnlySpan<byte> originalMessage, DsnReturn ret, DateTimeOffset now, string messageId, long maxReturnBytes = 10 * 1024 * 1024) =>
+        ComposeMessage(report, to, originalMessage, ret, now, messageId, maxReturnBytes).Octets;
+
+    /// <summary>Composes the notice for <paramref name="report"/>, addressed to <paramref name="to"/> (the original reverse-path), with what its envelope needs.</summary>
+    /// <param name="report">What the notice reports.</param>
+    /// <param name="to">The original reverse-path, with or without angle brackets.</param>
     /// <param name="originalMessage">The original message octets, header section and body.</param>
     /// <param name="ret">RET as received; unspecified returns the whole message when it is at most <paramref name="maxReturnBytes"/>.</param>
     /// <param name="now">The time the notice is written, for its Date field.</param>
     /// <param name="messageId">The notice's Message-ID without angle brackets.</param>
-    public static byte[] Compose(DeliveryReport report, string to, ReadOnlySpan<byte> originalMessage, DsnReturn ret, DateTimeOffset now, string messageId, long maxReturnBytes = 10 * 1024 * 1024)
+    /// <param name="maxReturnBytes">The largest original returned whole when RET does not say.</param>
+    public static DsnMessage ComposeMessage(DeliveryReport report, string to, ReadOnlySpan<byte> originalMessage, DsnReturn ret, DateTimeOffset now, string messageId, long maxReturnBytes = 10 * 1024 * 1024)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(to);
@@ -51,6 +66,7 @@ public static class DsnComposer
         var original = HeaderSection.Parse(originalMessage);
         var kind = Kind(report);
         var returned = ReturnedContent.Choose(originalMessage, original, ret, kind == DsnAction.Failed, maxReturnBytes);
+        var global = returned.Global || DsnStatusFields.HasInternationalAddress(report);
         var originalSubject = MimeText.OneLine(original.Get("Subject"));
         var sent = MimeText.OneLine(original.Get("Date"));
 
@@ -68,11 +84,14 @@ public static class DsnComposer
             + "Content-Transfer-Encoding: " + (humanIs7Bit ? "7bit" : "quoted-printable") + MimeText.Crlf
             + MimeText.Crlf
             + (humanIs7Bit ? human : MimeText.QuotedPrintable(humanOctets)));
-        var part2 = Encoding.ASCII.GetBytes(
-            "Content-Type: message/delivery-status" + MimeText.Crlf
+        var statusFields = DsnStatusFields.Write(report, global);
+        var statusIs7Bit = Ascii.IsValid(statusFields);
+        var part2 = Encoding.UTF8.GetBytes(
+            "Content-Type: message/" + ReportType(global) + MimeText.Crlf
             + "Content-Description: Delivery report" + MimeText.Crlf
+            + (statusIs7Bit ? "" : "Content-Transfer-Encoding: 8bit" + MimeText.Crlf)
             + MimeText.Crlf
-            + DsnStatusFields.Write(report));
+            + statusFields);
         var part3Header = Encoding.ASCII.GetBytes(returned.PartHeader + MimeText.Crlf);
         var subject = Subject(kind, originalSubject);
         // The Subject is checked too: a boundary anywhere in the notice confuses the parsers that scan loosely.
@@ -92,9 +111,10 @@ public static class DsnComposer
         }
         head.Append("Auto-Submitted: auto-replied").Append(MimeText.Crlf);
         head.Append("MIME-Version: 1.0").Append(MimeText.Crlf);
-        head.Append("Content-Type: multipart/report; report-type=delivery-status;").Append(MimeText.Crlf);
+        // RFC 6522 §3: report-type names the subtype of the second part.
+        head.Append("Content-Type: multipart/report; report-type=").Append(ReportType(global)).Append(';').Append(MimeText.Crlf);
         head.Append("\tboundary=\"").Append(boundary).Append('"').Append(MimeText.Crlf);
-        head.Append("Content-Transfer-Encoding: ").Append(returned.EightBit ? "8bit" : "7bit").Append(MimeText.Crlf);
+        head.Append("Content-Transfer-Encoding: ").Append(returned.EightBit || !statusIs7Bit ? "8bit" : "7bit").Append(MimeText.Crlf);
         head.Append(MimeText.Crlf);
 
         var output = new ArrayBufferWriter<byte>(part1.Length + part2.Length + returned.Body.Length + 2048);
@@ -108,8 +128,14 @@ public static class DsnComposer
         WriteBody(output, returned.Body);
         output.Write(delimiter);
         output.Write("--\r\n"u8);
-        return output.WrittenSpan.ToArray();
+        var octets = output.WrittenSpan.ToArray();
+        // UTF-8 in header fields (ours, the report's, or the returned global message's) may only go to a
+        // next hop that agreed to SMTPUTF8 (RFC 6531); 8-bit body text alone needs only 8BITMIME.
+        var utf8Fields = !Ascii.IsValid(recipient) || !statusIs7Bit || (returned.Global && returned.EightBit);
+        return new DsnMessage(octets, global, !Ascii.IsValid(octets), utf8Fields);
     }
+
+    private static string ReportType(bool global) => global ? "global-delivery-status" : "delivery-status";
 
     private static void Validate(DeliveryReport report)
     {

@@ -10,6 +10,10 @@ namespace Gatehouse.Core.Notices;
 /// composer's job.</para>
 /// <para>Every piece of foreign text (remote replies, the original subject) is put on one line first,
 /// so that it cannot forge lines of the report.</para>
+/// <para>A remote reply is shown once, on its own line after the name of the server that gave it.
+/// Delivery agents often repeat the reply in their explanation ("mx replied: 550 ..."), for the queue
+/// listing; here that repetition is dropped and the explanation keeps only its own words, or falls
+/// back to plain words for the status.</para>
 /// </remarks>
 internal static class DsnHumanText
 {
@@ -62,8 +66,8 @@ internal static class DsnHumanText
             }
             // Not wrapped: a date broken over two lines reads badly, and the line is short enough.
             w.Append(Entry).Append(who).Append(" on ").Append(MimeText.Date(r.LastAttempt ?? now)).Append(MimeText.Crlf);
-            Wrap(w, Detail, Explanation(r), Detail);
             var diagnostic = MimeText.OneLine(r.DiagnosticCode);
+            Wrap(w, Detail, Explanation(r, r.RemoteMta is null ? "" : diagnostic), Detail);
             if (r.RemoteMta is not null && diagnostic.Length > 0)
             {
                 Wrap(w, Detail, $"<{MimeText.MtaName(r.RemoteMta)}> reported: {diagnostic}", Detail + "  ");
@@ -90,9 +94,10 @@ internal static class DsnHumanText
         }
     }
 
-    private static string Explanation(RecipientReport r)
+    /// <param name="shownReply">The remote reply the entry shows on its own line, or empty.</param>
+    private static string Explanation(RecipientReport r, string shownReply)
     {
-        var text = MimeText.OneLine(r.Explanation);
+        var text = WithoutReply(MimeText.OneLine(r.Explanation), shownReply);
         if (text.Length == 0)
         {
             return r.Action switch
@@ -103,6 +108,23 @@ internal static class DsnHumanText
             };
         }
         return text[^1] is '.' or '!' or '?' ? text : text + ".";
+    }
+
+    /// <summary>The explanation without <paramref name="reply"/> and the label that introduces it ("mx.example.com replied:").</summary>
+    private static string WithoutReply(string text, string reply)
+    {
+        if (reply.Length == 0) return text;
+        var at = text.IndexOf(reply, StringComparison.Ordinal);
+        if (at < 0) return text;
+        var before = text[..at].TrimEnd();
+        if (before.EndsWith(':'))
+        {
+            // The label runs back to the end of the sentence before it, if any.
+            var sentence = before.LastIndexOf(". ", StringComparison.Ordinal);
+            before = sentence < 0 ? "" : before[..(sentence + 1)];
+        }
+        var after = text[(at + reply.Length)..].TrimStart('.', ';', ',', ' ').TrimEnd();
+        return (before + " " + after).Trim();
     }
 
     private static string? OriginalAddress(string? orcpt)

@@ -76,34 +76,59 @@ internal static partial class MimeText
     }
 
     /// <summary>Writes "Name: value" folded at spaces to about 78 columns, each line ending in CRLF.</summary>
-    /// <remarks>The value must already be one line (<see cref="OneLine"/>): runs of spaces are folding points.</remarks>
+    /// <remarks>
+    /// The value must already be one line (<see cref="OneLine"/>): runs of spaces are folding points.
+    /// Lengths are counted in UTF-8 octets, because a global report (RFC 6533) carries UTF-8 and the
+    /// 998 limit of RFC 5322 §2.1.1 is one of octets; a long word is split between characters, never inside one.
+    /// </remarks>
     public static string Fold(string name, string value)
     {
         var sb = new StringBuilder();
         var line = new StringBuilder(name).Append(':');
+        var lineOctets = Encoding.UTF8.GetByteCount(name) + 1;
         var hasWord = false;
         void Flush()
         {
             sb.Append(line).Append(Crlf);
             line.Clear();
+            lineOctets = 0;
             hasWord = false;
         }
         foreach (var token in value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var word = token.AsSpan();
-            while (word.Length > MaxWord)
+            var octets = Encoding.UTF8.GetByteCount(word);
+            while (octets > MaxWord)
             {
+                var cut = PrefixOfAtMost(word, MaxWord);
                 if (hasWord) Flush();
-                line.Append(' ').Append(word[..MaxWord]);
+                line.Append(' ').Append(word[..cut]);
                 Flush();
-                word = word[MaxWord..];
+                word = word[cut..];
+                octets = Encoding.UTF8.GetByteCount(word);
             }
-            if (hasWord && line.Length + 1 + word.Length > SoftLimit) Flush();
+            if (hasWord && lineOctets + 1 + octets > SoftLimit) Flush();
             line.Append(' ').Append(word);
+            lineOctets += 1 + octets;
             hasWord = true;
         }
         if (line.Length > 0) Flush();
         return sb.ToString();
+    }
+
+    /// <summary>How many chars of <paramref name="text"/> make at most <paramref name="maxOctets"/> octets of UTF-8, ending between characters.</summary>
+    private static int PrefixOfAtMost(ReadOnlySpan<char> text, int maxOctets)
+    {
+        var chars = 0;
+        var octets = 0;
+        while (chars < text.Length)
+        {
+            if (Rune.DecodeFromUtf16(text[chars..], out var rune, out var used) != System.Buffers.OperationStatus.Done) rune = Rune.ReplacementChar;
+            if (octets + rune.Utf8SequenceLength > maxOctets) break;
+            octets += rune.Utf8SequenceLength;
+            chars += used;
+        }
+        return chars;
     }
 
     /// <summary>Quoted-printable (RFC 2045 §6.7) of text whose lines end in CRLF; output lines are at most 76 characters.</summary>
@@ -193,14 +218,20 @@ internal static partial class MimeText
     }
 
     /// <summary>RFC 6533 §3 utf-8-addr-xtext: printable ASCII but "+", "=" and "\" as is, everything else as \x{HEX}.</summary>
-    public static string Utf8AddrXtext(string address)
+    public static string Utf8AddrXtext(string address) => EmbedUnicode(address, keepNonAscii: false);
+
+    /// <summary>RFC 6533 §3 utf-8-addr-unitext: as <see cref="Utf8AddrXtext"/>, but characters outside ASCII stay as they are.</summary>
+    /// <remarks>For a global report, which may hold UTF-8; the escapes that remain keep "+", "=", "\", spaces and controls unambiguous.</remarks>
+    public static string Utf8AddrUnitext(string address) => EmbedUnicode(address, keepNonAscii: true);
+
+    private static string EmbedUnicode(string address, bool keepNonAscii)
     {
         var sb = new StringBuilder(address.Length + 8);
         foreach (var r in address.EnumerateRunes())
         {
-            if (r.Value is >= 0x21 and <= 0x7E and not ('+' or '=' or '\\'))
+            if (r.Value is >= 0x21 and <= 0x7E and not ('+' or '=' or '\\') || (keepNonAscii && r.Value > 0x7F))
             {
-                sb.Append((char)r.Value);
+                sb.Append(r.ToString());
             }
             else
             {

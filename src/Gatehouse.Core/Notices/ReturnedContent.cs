@@ -13,11 +13,16 @@ namespace Gatehouse.Core.Notices;
 /// notice around it.</para>
 /// <para>Line ends become CRLF. A whole message keeps its octets: 8-bit content makes the part (and so
 /// the notice) 8bit, to be sent with BODY=8BITMIME. A message that no 8bit transport can carry (a NUL
-/// octet or a line over 998 octets, RFC 5321 §4.5.3.1.6) goes back as headers only, with a note. Headers
-/// with 8-bit octets or overlong lines are quoted-printable, which text/rfc822-headers allows, so a
-/// header-only notice is always 7-bit.</para>
+/// octet or a line over 998 octets, RFC 5321 §4.5.3.1.6) goes back as headers only, with a note.</para>
+/// <para>An original whose header section is UTF-8 (RFC 6532) goes back as message/global, or its
+/// headers as message/global-headers (RFC 6533 §4): message/rfc822 and text/rfc822-headers promise
+/// ASCII header fields. Those headers stay 8bit, as the client sent them; they are quoted-printable
+/// only when a line is too long or holds a NUL, which RFC 6532 §3.5 allows for the global types. Other
+/// headers with 8-bit octets (not UTF-8) or overlong lines go back as quoted-printable
+/// text/rfc822-headers, as before RFC 6532.</para>
 /// </remarks>
-internal sealed record ReturnedContent(string PartHeader, byte[] Body, bool Whole, bool EightBit, string? Note)
+/// <param name="Global">The part is message/global or message/global-headers: the notice must be a global report.</param>
+internal sealed record ReturnedContent(string PartHeader, byte[] Body, bool Whole, bool EightBit, bool Global, string? Note)
 {
     private const int MaxLine = 998;
 
@@ -34,16 +39,17 @@ internal sealed record ReturnedContent(string PartHeader, byte[] Body, bool Whol
         {
             note = $"The original message ({Size(message.Length)}) is larger than {Size(maxReturnBytes)}, so only its headers are attached.";
         }
+        var global = IsInternational(message[..headers.Length]);
         if (whole)
         {
             var octets = Normalize(message);
             var shape = Inspect(octets);
             if (!shape.Binary)
             {
-                var header = "Content-Type: message/rfc822" + MimeText.Crlf
+                var header = "Content-Type: message/" + (global ? "global" : "rfc822") + MimeText.Crlf
                     + "Content-Description: Original message" + MimeText.Crlf
                     + (shape.EightBit ? "Content-Transfer-Encoding: 8bit" + MimeText.Crlf : "");
-                return new ReturnedContent(header, octets, Whole: true, shape.EightBit, note);
+                return new ReturnedContent(header, octets, Whole: true, shape.EightBit, global, note);
             }
             note = "The original message has content that cannot be attached as it is (binary data or overlong lines), so only its headers are attached.";
         }
@@ -55,13 +61,22 @@ internal sealed record ReturnedContent(string PartHeader, byte[] Body, bool Whol
         else if (section.AsSpan().EndsWith("\r\n\r\n"u8)) end -= 2;
         var fields = section[..end];
         var headerShape = Inspect(fields);
+        if (global)
+        {
+            var eightBit = !headerShape.Binary;
+            var globalHeader = "Content-Type: message/global-headers" + MimeText.Crlf
+                + "Content-Description: Original message headers" + MimeText.Crlf
+                + "Content-Transfer-Encoding: " + (eightBit ? "8bit" : "quoted-printable") + MimeText.Crlf;
+            var globalBody = eightBit ? fields : Encoding.ASCII.GetBytes(MimeText.QuotedPrintable(fields));
+            return new ReturnedContent(globalHeader, globalBody, Whole: false, eightBit, Global: true, note);
+        }
         var plain = !headerShape.EightBit && !headerShape.Binary;
         var partHeader = "Content-Type: text/rfc822-headers"
             + (plain || !IsUtf8(fields) ? "" : "; charset=utf-8") + MimeText.Crlf
             + "Content-Description: Original message headers" + MimeText.Crlf
             + (plain ? "" : "Content-Transfer-Encoding: quoted-printable" + MimeText.Crlf);
         var body = plain ? fields : Encoding.ASCII.GetBytes(MimeText.QuotedPrintable(fields));
-        return new ReturnedContent(partHeader, body, Whole: false, EightBit: false, note);
+        return new ReturnedContent(partHeader, body, Whole: false, EightBit: false, Global: false, note);
     }
 
     /// <summary>Bare LF and bare CR become CRLF and a non-empty text ends with CRLF, as SMTP carries it.</summary>
@@ -115,6 +130,9 @@ internal sealed record ReturnedContent(string PartHeader, byte[] Body, bool Whol
     }
 
     private static bool IsUtf8(ReadOnlySpan<byte> text) => System.Text.Unicode.Utf8.IsValid(text);
+
+    /// <summary>A header section with UTF-8 beyond ASCII (RFC 6532); 8-bit octets that are not UTF-8 are legacy junk, not internationalized mail.</summary>
+    private static bool IsInternational(ReadOnlySpan<byte> headerSection) => !Ascii.IsValid(headerSection) && IsUtf8(headerSection);
 
     private static string Size(long bytes) => bytes switch
     {

@@ -9,10 +9,14 @@ namespace Gatehouse.Server.Delivery;
 
 /// <summary>Composes a DSN for some recipients of a queued message and queues it, durably, as a message of its own.</summary>
 /// <remarks>
-/// The DSN goes to the original reverse-path with a null reverse-path of its own, so that a DSN is
+/// <para>The DSN goes to the original reverse-path with a null reverse-path of its own, so that a DSN is
 /// never answered by another (RFC 3461 §6.2, RFC 5321 §4.5.5); none is made for a message whose
 /// reverse-path is null. It is on stable storage before the caller records the recipients as done:
-/// a crash in between repeats the notice, never loses it.
+/// a crash in between repeats the notice, never loses it.</para>
+/// <para>Its envelope asks for what its content needs: BODY=8BITMIME for any 8-bit octet, and
+/// SMTPUTF8 whenever the notice carries UTF-8 in header fields (a global report about
+/// internationalized mail, or a UTF-8 reverse-path), so that a next hop without SMTPUTF8 refuses it
+/// with 5.6.7 instead of getting UTF-8 headers it never agreed to.</para>
 /// </remarks>
 internal sealed class NoticeSender(SmtpServices services)
 {
@@ -32,11 +36,11 @@ internal sealed class NoticeSender(SmtpServices services)
         var original = await ReadOriginalAsync(entry, ret, ct).ConfigureAwait(false);
         var id = services.QueueIds.Next();
         var report = new DeliveryReport(hostname, envelope.Client.Helo.Length == 0 ? null : envelope.Client.Helo, envelope.ReceivedAt, envelope.EnvelopeId, reports);
-        var bytes = DsnComposer.Compose(report, sender.ToWire(), original, ret, now, $"{id}@{hostname}", MaxReturnBytes);
-        var eightBit = bytes.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+        var notice = DsnComposer.ComposeMessage(report, sender.ToWire(), original, ret, now, $"{id}@{hostname}", MaxReturnBytes);
+        var bytes = notice.Octets;
         var client = new ClientInfo(IPAddress.Loopback, 0, IPAddress.Loopback, 0, DeliveryPlanner.InternalListener, hostname, true, null, null, null);
         var dsnEnvelope = new MailEnvelope(null, [new EnvelopeRecipient(sender, DsnNotify.Never)], DsnReturn.Unspecified, null,
-            eightBit ? BodyType.EightBitMime : BodyType.Unspecified, sender.IsInternational, bytes.Length, client, now);
+            notice.EightBit ? BodyType.EightBitMime : BodyType.Unspecified, notice.RequiresSmtpUtf8 || sender.IsInternational, bytes.Length, client, now);
         var writer = services.Spool.Begin(id, dsnEnvelope);
         await using (writer.ConfigureAwait(false))
         {

@@ -293,7 +293,7 @@ public sealed class QueueManager : IAsyncDisposable
                     _tracker.Result(entry, rec, r with { Kind = ResultKind.Failed, Reply = reply, RemoteMta = null, Explanation = reply.Text }, null);
                     if (DsnPolicy.Warrants(DsnAction.Failed, rec.Notify, nullSender))
                     {
-                        reports.Add(Report(rec, r with { Reply = reply }, DsnAction.Failed, now, null) with { Explanation = $"The message could not be delivered in {Age(age)}. {r.Explanation}" });
+                        reports.Add(Report(rec, r with { Reply = reply, RemoteMta = null }, DsnAction.Failed, now, null) with { Explanation = $"The message could not be delivered in {Age(age)}. {r.Explanation}" });
                     }
                 }
             }

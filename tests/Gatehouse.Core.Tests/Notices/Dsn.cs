@@ -38,6 +38,9 @@ internal static partial class Dsn
     public static byte[] Compose(DeliveryReport report, byte[]? original = null, DsnReturn ret = DsnReturn.Unspecified, long maxReturnBytes = 10 * 1024 * 1024, string messageId = Id) =>
         DsnComposer.Compose(report, Sender, original ?? Original(), ret, Now, messageId, maxReturnBytes);
 
+    public static DsnMessage ComposeMessage(DeliveryReport report, byte[]? original = null, DsnReturn ret = DsnReturn.Unspecified, string to = Sender) =>
+        DsnComposer.ComposeMessage(report, to, original ?? Original(), ret, Now, Id);
+
     /// <summary>Splits a notice at its boundary, asserting the framing on the way: CRLF lines, one boundary, three parts, a close delimiter.</summary>
     public static Mime Split(byte[] dsn)
     {

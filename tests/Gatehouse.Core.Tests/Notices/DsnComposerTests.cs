@@ -149,7 +149,7 @@ public class DsnComposerTests
     {
         var report = Report(
             Failed("user@example.com", "5.1.1", orcpt: "rfc822;Alias@Contoso.com"),
-            Failed("jörg@bücher.example", "5.6.7", "mx.bücher.example", "553 5.6.7 no SMTPUTF8 here", orcpt: "utf-8;j\\x{F6}rg@contoso.com"),
+            Failed("joerg@example.com", "5.1.1", orcpt: "utf-8;joerg\\x{2B}news@contoso.com"),
             Failed("plain@example.com", "5.1.1")) with
         { EnvelopeId = "QQ314159" };
         var mime = Split(Compose(report));
@@ -157,15 +157,46 @@ public class DsnComposerTests
 
         Assert.Contains("Original-Envelope-Id: QQ314159\r\n", fields, StringComparison.Ordinal);
         Assert.Contains("Original-Recipient: rfc822; Alias@Contoso.com\r\nFinal-Recipient: rfc822; user@example.com\r\n", fields, StringComparison.Ordinal);
-        Assert.Contains("Original-Recipient: utf-8; j\\x{F6}rg@contoso.com\r\nFinal-Recipient: utf-8; j\\x{F6}rg@b\\x{FC}cher.example\r\n", fields, StringComparison.Ordinal);
-        Assert.Contains("Remote-MTA: dns; mx.xn--bcher-kva.example\r\n", fields, StringComparison.Ordinal);
+        // An ASCII utf-8 address (here an escaped "+") stays as written in a classic report.
+        Assert.Contains("Original-Recipient: utf-8; joerg\\x{2B}news@contoso.com\r\nFinal-Recipient: rfc822; joerg@example.com\r\n", fields, StringComparison.Ordinal);
         Assert.Equal(2, fields.Split("Original-Recipient:").Length - 1);
-        Assert.True(Ascii.IsValid(mime.Parts[1].Body), "the delivery-status part must stay 7-bit");
+        Assert.Equal("message/delivery-status", mime.Parts[1].Field("Content-Type"));
+        Assert.Contains("      user@example.com (addressed as Alias@Contoso.com) on Mon, 23 Nov 2026 17:20:03 +0000\r\n", mime.Parts[0].Text, StringComparison.Ordinal);
+        Assert.Contains("      joerg@example.com (addressed as joerg+news@contoso.com) on Mon, 23 Nov 2026 17:20:03 +0000\r\n", mime.Parts[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void International_recipients_are_shown_as_written_in_a_global_report()
+    {
+        var report = Report(
+            Failed("jörg@bücher.example", "5.6.7", "mx.bücher.example", "553 5.6.7 no SMTPUTF8 here", orcpt: "utf-8;j\\x{F6}rg@contoso.com"),
+            Failed("plain@example.com", "5.1.1"));
+        var mime = Split(Compose(report));
+        var fields = mime.Parts[1].Text;
+
+        Assert.Equal("message/global-delivery-status", mime.Parts[1].Field("Content-Type"));
+        Assert.Equal("8bit", mime.Parts[1].Field("Content-Transfer-Encoding"));
+        Assert.Contains("Original-Recipient: utf-8; jörg@contoso.com\r\nFinal-Recipient: utf-8; jörg@bücher.example\r\n", fields, StringComparison.Ordinal);
+        Assert.Contains("Final-Recipient: rfc822; plain@example.com\r\n", fields, StringComparison.Ordinal);
+        Assert.Contains("Remote-MTA: dns; mx.xn--bcher-kva.example\r\n", fields, StringComparison.Ordinal);
         // The human part shows the address as a person writes it, so it is quoted-printable UTF-8.
         Assert.Equal("quoted-printable", mime.Parts[0].Field("Content-Transfer-Encoding"));
         Assert.Contains("      jörg@bücher.example (addressed as jörg@contoso.com) on Mon, 23 Nov 2026 17:20:03 +0000\r\n", mime.Parts[0].Decoded, StringComparison.Ordinal);
-        Assert.Contains("      user@example.com (addressed as Alias@Contoso.com) on Mon, 23 Nov 2026 17:20:03 +0000\r\n", mime.Parts[0].Decoded, StringComparison.Ordinal);
         Assert.Contains("<mx.xn--bcher-kva.example> reported: 553 5.6.7 no SMTPUTF8 here", mime.Parts[0].Prose, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mx.example.com replied: 550 5.1.1 <user@example.com>: Recipient address rejected", "The recipient's mailbox does not exist (no such user).")]
+    [InlineData("The message could not be delivered in 2 days. mx.example.com replied: 550 5.1.1 <user@example.com>: Recipient address rejected", "The message could not be delivered in 2 days.")]
+    [InlineData("Rejected after the recipient check", "Rejected after the recipient check.")]
+    [InlineData("", "The recipient's mailbox does not exist (no such user).")]
+    public void A_remote_reply_is_said_once_after_the_name_of_the_server_that_gave_it(string explanation, string words)
+    {
+        const string reply = "550 5.1.1 <user@example.com>: Recipient address rejected";
+        var prose = Split(Compose(Report(Failed("user@example.com", "5.1.1", "mx.example.com", reply, explanation)))).Parts[0].Prose;
+
+        Assert.Contains($"user@example.com on Mon, 23 Nov 2026 17:20:03 +0000 {words} <mx.example.com> reported: {reply} Status 5.1.1", prose, StringComparison.Ordinal);
+        Assert.Single(prose.Split(reply)[1..]);
     }
 
     [Fact]
@@ -224,17 +255,21 @@ public class DsnComposerTests
     }
 
     [Fact]
-    public void Eight_bit_headers_returned_alone_are_quoted_printable_and_the_notice_stays_7bit()
+    public void Eight_bit_headers_that_are_not_utf8_returned_alone_are_quoted_printable_and_the_notice_stays_7bit()
     {
-        var original = Original(subject: "Grüße aus Köln", body: "Größe\r\n");
-        var dsn = Compose(Report(Failed("user@example.com", "5.1.1")), original, DsnReturn.Headers);
-        var mime = Split(dsn);
+        // Raw Latin-1 in a header is legacy 8-bit, not RFC 6532 UTF-8: no global report for it.
+        var original = Encoding.Latin1.GetBytes("From: ann@contoso.com\r\nSubject: Grüße aus Köln\r\nMessage-ID: <l1@contoso.com>\r\n\r\nGröße\r\n");
+        var dsn = ComposeMessage(Report(Failed("user@example.com", "5.1.1")), original, DsnReturn.Headers);
+        var mime = Split(dsn.Octets);
 
-        Assert.True(Ascii.IsValid(dsn), "the whole notice is 7-bit");
+        Assert.True(Ascii.IsValid(dsn.Octets), "the whole notice is 7-bit");
+        Assert.False(dsn.Global);
+        Assert.False(dsn.RequiresSmtpUtf8);
         Assert.Equal("7bit", mime.Field("Content-Transfer-Encoding"));
-        Assert.Equal("text/rfc822-headers; charset=utf-8", mime.Parts[2].Field("Content-Type"));
+        Assert.Equal("message/delivery-status", mime.Parts[1].Field("Content-Type"));
+        Assert.Equal("text/rfc822-headers", mime.Parts[2].Field("Content-Type"));
         Assert.Equal("quoted-printable", mime.Parts[2].Field("Content-Transfer-Encoding"));
-        Assert.Contains("Subject: Gr=C3=BC=C3=9Fe aus K=C3=B6ln", mime.Parts[2].Text, StringComparison.Ordinal);
+        Assert.Contains("Subject: Gr=FC=DFe aus K=F6ln", mime.Parts[2].Text, StringComparison.Ordinal);
     }
 
     [Fact]

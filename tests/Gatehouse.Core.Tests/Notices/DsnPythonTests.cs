@@ -104,22 +104,47 @@ public class DsnPythonTests
     }
 
     [Fact]
-    public async Task Eight_bit_content_and_international_text_decode()
+    public async Task Eight_bit_content_and_international_text_decode_as_a_global_report()
     {
         var original = Original(subject: "Grüße aus Köln", body: "Größe: 12 m²\r\n", extraHeaders: "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n");
-        var report = Report(Failed("jörg@bücher.example", "5.2.2", "mx.bücher.example", "552 5.2.2 Postfach voll", "Das Postfach ist voll"));
+        var report = Report(Failed("jörg@bücher.example", "5.2.2", "mx.bücher.example", "552 5.2.2 Postfach für jörg voll", "Das Postfach ist voll"));
 
         await PythonDsn.Check(Compose(report, original, DsnReturn.Full), m =>
         {
+            Assert.Empty(m.Defects);
+            Assert.Equal("global-delivery-status", m.ReportType);
+            Assert.Equal(["text/plain", "message/global-delivery-status", "message/global"], m.Parts.Select(p => p.ContentType));
             Assert.Equal("Undeliverable: Grüße aus Köln", m.Field("Subject"));
             Assert.Contains("Subject:  Grüße aus Köln", m.Parts[0].Text, StringComparison.Ordinal);
             Assert.Contains("jörg@bücher.example on", m.Parts[0].Text, StringComparison.Ordinal);
             Assert.Contains("Das Postfach ist voll.", m.Parts[0].Text, StringComparison.Ordinal);
+            Assert.Equal("dns; gatehouse.contoso.com", PyFields.First(m.Parts[1].Blocks![0], "Reporting-MTA"));
             var block = Assert.Single(m.Parts[1].RecipientBlocks);
-            Assert.Equal("utf-8; j\\x{F6}rg@b\\x{FC}cher.example", PyFields.First(block, "Final-Recipient"));
+            Assert.Equal("utf-8; jörg@bücher.example", PyFields.First(block, "Final-Recipient"));
             Assert.Equal("dns; mx.xn--bcher-kva.example", PyFields.First(block, "Remote-MTA"));
+            Assert.Equal("smtp; 552 5.2.2 Postfach für jörg voll", PyFields.First(block, "Diagnostic-Code"));
             Assert.Equal("8bit", PyFields.First(m.Parts[2].Fields, "Content-Transfer-Encoding"));
+            Assert.Equal("Grüße aus Köln", PyFields.First(m.Parts[2].InnerFields!, "Subject"));
             Assert.Equal("Größe: 12 m²", m.Parts[2].InnerBody?.TrimEnd('\r', '\n'));
+        });
+    }
+
+    [Fact]
+    public async Task Utf8_headers_returned_alone_parse_as_message_global_headers()
+    {
+        var original = Original(subject: "Größe: 用户", extraHeaders: "Comments: für Jörg\r\n");
+
+        await PythonDsn.Check(Compose(Report(Failed("user@example.com", "5.6.7")), original, DsnReturn.Headers), m =>
+        {
+            Assert.Empty(m.Defects);
+            Assert.Equal("global-delivery-status", m.ReportType);
+            Assert.Equal(["text/plain", "message/global-delivery-status", "message/global-headers"], m.Parts.Select(p => p.ContentType));
+            var block = Assert.Single(m.Parts[1].RecipientBlocks);
+            Assert.Equal("rfc822; user@example.com", PyFields.First(block, "Final-Recipient"));
+            Assert.Equal("5.6.7", PyFields.First(block, "Status"));
+            Assert.Equal("Größe: 用户", PyFields.First(m.Parts[2].InnerFields!, "Subject"));
+            Assert.Equal("<q4.figures@contoso.com>", PyFields.First(m.Parts[2].InnerFields!, "Message-ID"));
+            Assert.DoesNotContain("figures are attached", m.Parts[2].InnerBody ?? "", StringComparison.Ordinal);
         });
     }
 

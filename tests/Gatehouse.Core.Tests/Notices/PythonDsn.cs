@@ -33,7 +33,7 @@ internal static class PyFields
 internal static class PythonDsn
 {
     private const string Script = """
-        import sys, json, email
+        import sys, json, re, email
         from email import policy
         msg = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
         def fields(m):
@@ -44,7 +44,13 @@ internal static class PythonDsn
             info = {'content_type': ct, 'fields': fields(part), 'text': None, 'blocks': None, 'inner_fields': None, 'inner_body': None}
             if ct == 'message/delivery-status':
                 info['blocks'] = [fields(b) for b in part.get_payload()]
-            elif ct == 'message/rfc822':
+            elif ct == 'message/global-delivery-status':
+                # The package reads this type as one embedded message: its header is the first block, its body the rest.
+                inner = part.get_payload(0)
+                rest = inner.get_payload(decode=True) or b''
+                blocks = [b for b in re.split(rb'\r?\n\r?\n', rest) if b.strip()]
+                info['blocks'] = [fields(inner)] + [fields(email.message_from_bytes(b, policy=policy.default)) for b in blocks]
+            elif ct in ('message/rfc822', 'message/global', 'message/global-headers'):
                 inner = part.get_payload(0)
                 info['inner_fields'] = fields(inner)
                 body = inner.get_payload(decode=True)

@@ -233,6 +233,10 @@ public sealed class PostfixInteropTests(ITestOutputHelper output)
         Assert.StartsWith("smtp; 550 5.1.1", r["Diagnostic-Code"], StringComparison.Ordinal);
         Assert.Contains("User unknown", r["Diagnostic-Code"], StringComparison.Ordinal);
         Assert.Contains("nosuch@postfix.test", parsed.HumanText, StringComparison.Ordinal);
+        // Postfix's reply is quoted once, after the name of the host that gave it.
+        var human = string.Join(' ', parsed.HumanText.Split((char[])[' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Single(human.Split("550 5.1.1")[1..]);
+        Assert.Matches(@"<127\.[0-9.]+> reported: 550 5\.1\.1 <nosuch@postfix\.test>: Recipient address rejected", human);
         // The returned message, 8-bit body included, came back as it was sent (LF in Postfix's Maildir).
         Assert.Contains(body.Replace("\r\n", "\n", StringComparison.Ordinal), text, StringComparison.Ordinal);
     }
@@ -251,11 +255,15 @@ public sealed class PostfixInteropTests(ITestOutputHelper output)
         output.WriteLine(Encoding.UTF8.GetString(dsn));
         var parsed = await PythonEmail.ParseDsnAsync(dsn);
         Assert.Equal("multipart/report", parsed.ContentType);
+        // The original has UTF-8 header fields, so the notice is an RFC 6533 global report, as Postfix writes one.
+        Assert.Equal("global-delivery-status", parsed.ReportType);
+        Assert.Equal(["text/plain", "message/global-delivery-status", "message/global"], parsed.PartTypes);
         var r = Assert.Single(parsed.Recipients);
         Assert.Equal("rfc822; user@postfix.test", r["Final-Recipient"]);
         Assert.Equal("failed", r["Action"]);
         Assert.Equal("5.6.7", r["Status"]);
         Assert.Contains("SMTPUTF8", parsed.HumanText, StringComparison.Ordinal);
+        Assert.Contains("\r\nSubject: Größe: 用户\r\n", Encoding.UTF8.GetString(dsn), StringComparison.Ordinal);
         await Eventually.True(() => gatehouse.Server.Queue.Count == 0, "Gatehouse's queue is empty");
         Assert.Empty(postfix.Messages("user"));
         Assert.DoesNotContain("status=sent", postfix.Log, StringComparison.Ordinal);

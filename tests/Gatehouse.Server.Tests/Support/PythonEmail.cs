@@ -10,7 +10,7 @@ public sealed record ParsedDsn(string ContentType, string? ReportType, IReadOnly
 public static class PythonEmail
 {
     private const string Script = """
-        import email, json, sys
+        import email, json, re, sys
         from email import policy
         msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
         out = {"content_type": msg.get_content_type(), "report_type": msg.get_param('report-type'),
@@ -22,11 +22,17 @@ public static class PythonEmail
             if parts and parts[0].get_content_type() == 'text/plain':
                 out["human"] = parts[0].get_content()
             for p in parts:
+                blocks = None
                 if p.get_content_type() == 'message/delivery-status':
                     blocks = p.get_payload()
-                    if blocks:
-                        out["per_message"] = {k: str(v) for k, v in blocks[0].items()}
-                        out["recipients"] = [{k: str(v) for k, v in b.items()} for b in blocks[1:]]
+                elif p.get_content_type() == 'message/global-delivery-status':
+                    # The package reads this RFC 6533 type as one embedded message: its header is the first block, its body the rest.
+                    inner = p.get_payload(0)
+                    rest = inner.get_payload(decode=True) or b''
+                    blocks = [inner] + [email.message_from_bytes(b, policy=policy.default) for b in re.split(rb'\r?\n\r?\n', rest) if b.strip()]
+                if blocks:
+                    out["per_message"] = {k: str(v) for k, v in blocks[0].items()}
+                    out["recipients"] = [{k: str(v) for k, v in b.items()} for b in blocks[1:]]
         print(json.dumps(out))
         """;
 
