@@ -55,14 +55,15 @@ internal static class TrackText
                 F("connector") is { } c ? $"connector {c}" : null,
                 F("cost") is { } cost ? $"cost {cost}" : null,
                 F("next_hop") is { } hop ? $"next hop {hop}" : null,
-                F("connector") is null && F("next_hop") is null ? F("action") : null,
+                F("connector") is null && F("next_hop") is null && F("reply") is null ? F("action") : null,
                 F("reply") is { } reply ? $"refused: {reply}" : null).Replace(", ", " ", StringComparison.Ordinal),
-            "RELAY-DENIED" => $"{who}from {F("client_ip") ?? "?"}: {F("reason") ?? F("reply") ?? "relay denied"}",
+            "RELAY-DENIED" => $"{who}" + (F("address") is { } hidden && !string.Equals(hidden, "SMTP:" + e.Recipient, StringComparison.OrdinalIgnoreCase) ? $"(for {hidden}) " : "")
+                + $"from {F("client_ip") ?? "?"}: {F("reason") ?? F("reply") ?? "relay denied"}",
             "TRANSFER" => $"{who}" + (F("address") is { } sent ? $"as {sent} " : "") + $"to {F("host") ?? F("next_hop") ?? "?"}: {F("reply")}",
             "DELIVER" => $"{who}to {F("mailbox") ?? F("next_hop") ?? "mailbox"}: {F("reply")}",
             "DEFER" => $"{who}" + (F("next_hop") is { } h ? $"via {h}: " : "") + (F("reason") ?? F("reply") ?? "deferred") + (F("next_retry") is { } next ? $"; next try {Time(next)}" : ""),
             "FAIL" => $"{who}{F("status") ?? "5.0.0"}: {F("reason") ?? F("reply")}",
-            "DSN" => $"notice {F("dsn_queue_id") ?? "?"}" + (F("to") is { } to ? $" to <{to}>" : "") + (F("recipients") is { } rs ? $": {rs}" : ""),
+            "DSN" => $"notice {F("dsn_queue_id") ?? "?"}" + (F("to") is { } to ? $" to <{TrackingQuery.StripBrackets(to)}>" : "") + (F("recipients") is { } rs ? $": {rs}" : ""),
             "ADMIN" => $"{F("action") ?? "?"} by {F("who") ?? "?"}",
             _ => who + string.Join(" ", f.Select(kv => $"{kv.Key}={kv.Value}")),
         };

@@ -83,20 +83,22 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath, RecordRelayDenied),
+            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath, v => RecordRelayDenied(m, v)),
             VerifyCredentials = snap.VerifyCredentials,
         });
     }
 
-    private void RecordRelayDenied(RecipientVerdict v)
+    private void RecordRelayDenied(Core.Addresses.Mailbox typed, RecipientVerdict v)
     {
         // Counted here, where the router says the refusal is for relaying: other 550 5.7.1 replies (a restricted list) are not.
         _services.Metrics.Refused("relay");
         var tracking = _services.Tracking;
         if (tracking is NoTracking) return;
         tracking.Record(new TrackingEvent(_services.Time.GetUtcNow(), _snap.Server.Name, TrackingEventType.RelayDenied, null, null,
-            _session.ReversePath?.ToWire() ?? "", v.Destination.Address?.ToString() ?? "", new Dictionary<string, string>
+            // The address as the client typed it is what an administrator searches for; the one it hides is the fact.
+            _session.ReversePath?.ToWire() ?? "", typed.ToWire(), new Dictionary<string, string>
             {
+                ["address"] = v.Destination.Address?.ToString() ?? "",
                 ["client_ip"] = _remote.Address.ToString(),
                 ["helo"] = _session.Helo ?? "",
                 ["auth"] = _session.AuthenticatedUser ?? "-",

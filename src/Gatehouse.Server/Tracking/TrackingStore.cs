@@ -56,7 +56,8 @@ public sealed class TrackingStore
             c.Open();
             // Only a new file is written to here: an existing one may be locked by a writer, and
             // opening it must not wait for that (WAL mode is kept in the file itself).
-            if (Scalar(c, "PRAGMA user_version") == 0)
+            var version = Scalar(c, "PRAGMA user_version");
+            if (version == 0)
             {
                 Execute(c, """
                     PRAGMA journal_mode = WAL;
@@ -69,13 +70,24 @@ public sealed class TrackingStore
                         message_id TEXT,
                         sender TEXT COLLATE NOCASE,
                         recipient TEXT COLLATE NOCASE,
-                        facts TEXT NOT NULL);
+                        facts TEXT NOT NULL,
+                        address TEXT COLLATE NOCASE);
                     CREATE INDEX IF NOT EXISTS events_message_id ON events(message_id);
                     CREATE INDEX IF NOT EXISTS events_sender ON events(sender);
                     CREATE INDEX IF NOT EXISTS events_recipient ON events(recipient);
                     CREATE INDEX IF NOT EXISTS events_time ON events(time);
                     CREATE INDEX IF NOT EXISTS events_queue_id ON events(queue_id);
-                    PRAGMA user_version = 1;
+                    CREATE INDEX IF NOT EXISTS events_address ON events(address);
+                    PRAGMA user_version = 2;
+                    """);
+            }
+            else if (version == 1)
+            {
+                // A log written before the rewritten address had its own column: add it (existing events keep it null).
+                Execute(c, """
+                    ALTER TABLE events ADD COLUMN address TEXT COLLATE NOCASE;
+                    CREATE INDEX IF NOT EXISTS events_address ON events(address);
+                    PRAGMA user_version = 2;
                     """);
             }
             Execute(c, "PRAGMA synchronous = NORMAL");
@@ -92,8 +104,8 @@ public sealed class TrackingStore
     public static SqliteCommand PrepareInsert(SqliteConnection connection)
     {
         var cmd = connection.CreateCommand();
-        cmd.CommandText = $"INSERT INTO events ({Columns}) VALUES ($time, $server, $type, $queue_id, $message_id, $sender, $recipient, $facts)";
-        foreach (var name in new[] { "$time", "$server", "$type", "$queue_id", "$message_id", "$sender", "$recipient", "$facts" }) cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+        cmd.CommandText = $"INSERT INTO events ({Columns}, address) VALUES ($time, $server, $type, $queue_id, $message_id, $sender, $recipient, $facts, $address)";
+        foreach (var name in new[] { "$time", "$server", "$type", "$queue_id", "$message_id", "$sender", "$recipient", "$facts", "$address" }) cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
         cmd.Prepare();
         return cmd;
     }
@@ -110,6 +122,16 @@ public sealed class TrackingStore
         p[5].Value = (object?)e.Sender ?? DBNull.Value;
         p[6].Value = (object?)e.Recipient ?? DBNull.Value;
         p[7].Value = FactsJson(e.Facts);
+        p[8].Value = (object?)RewrittenAddress(e) ?? DBNull.Value;
+    }
+
+    /// <summary>The address the event says the recipient was rewritten to (a contact's target, a decapsulated one-off), when it differs; a search by recipient finds it too.</summary>
+    public static string? RewrittenAddress(TrackingEvent e)
+    {
+        var v = e.Facts.GetValueOrDefault("address") ?? (e.Type == TrackingEventType.Resolve ? e.Facts.GetValueOrDefault("after") : null);
+        if (string.IsNullOrEmpty(v)) return null;
+        if (v.StartsWith("SMTP:", StringComparison.OrdinalIgnoreCase)) v = v[5..];
+        return string.Equals(v, e.Recipient, StringComparison.OrdinalIgnoreCase) ? null : v;
     }
 
     /// <summary>Writes <paramref name="events"/> in one transaction (tests and tools; the writer keeps its own prepared statement).</summary>
@@ -172,7 +194,7 @@ public sealed class TrackingStore
         }
         if (query.Recipient is { } recipient)
         {
-            where.Add("recipient = $recipient");
+            where.Add("(recipient = $recipient OR address = $recipient)");
             cmd.Parameters.AddWithValue("$recipient", TrackingQuery.StripBrackets(recipient));
         }
         if (query.Since is { } since)

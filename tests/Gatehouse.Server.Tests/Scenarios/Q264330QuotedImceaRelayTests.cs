@@ -59,6 +59,15 @@ public sealed class Q264330QuotedImceaRelayTests(ITestOutputHelper output)
         await Eventually.True(() => s["ims1"].Queued == 0, "the queue is empty\n" + s.Log);
         Assert.Equal(["someone@localdomain1.com"], s.Host("localdomain1.com's host").Messages().Single().Recipients.Select(r => r.Address));
         Assert.Empty(s.Host("the Internet").Messages());
+        // The administrator finds the refusals by the address as the client typed it, and sees what it hid.
+        var timeline = "";
+        await Eventually.True(async () =>
+        {
+            timeline = (await s.GatehouseAsync("org.yaml", "track", "--recipient", SeedAddress, "--server", "ims1")).StandardOutput;
+            return timeline.Contains("RELAY-DENIED", StringComparison.Ordinal);
+        }, "the refusal of the seed's address is in the tracking log");
+        output.WriteLine(timeline);
+        Assert.Contains("127.0.0.9", timeline, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,6 +86,15 @@ public sealed class Q264330QuotedImceaRelayTests(ITestOutputHelper output)
         await Eventually.True(() => s.Host("the Internet").Messages().Count == 1, "the decapsulated address reached domain2.com\n" + s.Log);
         Assert.Equal(["user@domain2.com"], s.Host("the Internet").Messages()[0].Recipients.Select(r => r.Address));
         Assert.Equal("alice@localdomain.com", s.Host("the Internet").Messages()[0].MailFrom);
+        // Tracking finds it by the address it left as, not only by the one the client gave.
+        var timeline = "";
+        await Eventually.True(async () =>
+        {
+            timeline = (await s.GatehouseAsync("org.yaml", "track", "--recipient", "user@domain2.com", "--server", "ims1")).StandardOutput;
+            return timeline.Contains("TRANSFER", StringComparison.Ordinal);
+        }, "the decapsulated address finds the message");
+        output.WriteLine(timeline);
+        Assert.Contains("IMCEASMTP-user+40domain2.com@localdomain1.com", timeline, StringComparison.Ordinal);
         // A wrong password is no authentication.
         var wrong = await s.SendAsync("ims1", new MailRequest("alice@localdomain.com", [SeedAddress]) { Source = Client, StartTls = true, Auth = "alice:guess" });
         Assert.Equal(535, wrong.Auth?.Code);

@@ -69,7 +69,8 @@ public sealed class TrackingEventsTests(ITestOutputHelper output)
         var d = Assert.Single(denied);
         Assert.Equal(TrackingEventType.RelayDenied, d.Type);
         Assert.Equal("127.0.0.77", d.Facts["client_ip"]);
-        Assert.Contains("victim@far.example", d.Recipient, StringComparison.Ordinal);
+        Assert.Equal("victim@far.example", d.Recipient);
+        Assert.Equal("SMTP:victim@far.example", d.Facts["address"]);
 
         string id;
         await using (var c = await server.ConnectAsync(localAddress: IPAddress.Loopback))

@@ -32,7 +32,7 @@ public sealed class TrackingStoreTests : IDisposable
         Event(3, TrackingEventType.Transfer, "Q1", "m1@client.example", "Alice@Client.Example", "user@ours.example", ("host", "mx.partner.example"), ("reply", "250 2.0.0 ok")),
         Event(10, TrackingEventType.Receive, "Q2", null, "bob@client.example", null),
         Event(11, TrackingEventType.Deliver, "Q2", null, "bob@client.example", "carol@ours.example"),
-        Event(20, TrackingEventType.RelayDenied, null, null, "eve@evil.example", "victim@elsewhere.example", ("reason", "not a client that may relay")),
+        Event(20, TrackingEventType.RelayDenied, null, null, "eve@evil.example", "IMCEASMTP-victim+40elsewhere.example@ours.example", ("address", "SMTP:victim@elsewhere.example"), ("reason", "not a client that may relay")),
     ];
 
     // query (as GET /track takes it; times relative to T0)          events found, oldest first
@@ -48,7 +48,10 @@ public sealed class TrackingStoreTests : IDisposable
         sender=alice@client.example&until=1h                            Q3:RECEIVE Q3:DELIVER
         recipient=User@Ours.Example                                     Q1:RECEIVE Q1:RESOLVE Q1:ROUTE Q1:TRANSFER
         recipient=carol@ours.example                                    Q2:RECEIVE Q2:DELIVER
+        recipient=someone@partner.example                               Q1:RECEIVE Q1:RESOLVE Q1:ROUTE Q1:TRANSFER
+        recipient=Someone@PARTNER.example                               Q1:RECEIVE Q1:RESOLVE Q1:ROUTE Q1:TRANSFER
         recipient=victim@elsewhere.example                              -:RELAY-DENIED
+        recipient=IMCEASMTP-victim+40elsewhere.example@ours.example     -:RELAY-DENIED
         recipient=nobody@ours.example                                   -
         sender=bob@client.example&recipient=carol@ours.example          Q2:RECEIVE Q2:DELIVER
         sender=alice@client.example&recipient=carol@ours.example        -
@@ -73,6 +76,31 @@ public sealed class TrackingStoreTests : IDisposable
             var got = found.Count == 0 ? "-" : string.Join(" ", found.Select(e => $"{e.QueueId ?? "-"}:{e.TypeName}"));
             Assert.True(expected == got, $"{text}\n  expected {expected}\n  got      {got}");
         }
+    }
+
+    [Fact]
+    public async Task A_log_written_before_rewritten_addresses_were_indexed_is_upgraded_and_still_searched()
+    {
+        var store = TrackingStore.InDataDirectory(_dir.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(store.Path)!);
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.Path};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE events (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, server TEXT NOT NULL, type TEXT NOT NULL, queue_id TEXT,
+                    message_id TEXT, sender TEXT COLLATE NOCASE, recipient TEXT COLLATE NOCASE, facts TEXT NOT NULL);
+                INSERT INTO events (time, server, type, queue_id, message_id, sender, recipient, facts)
+                    VALUES (1, 'gate1', 'DELIVER', 'Q0', 'm0@client.example', 'old@client.example', 'bob@ours.example', '{}');
+                PRAGMA user_version = 1;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        store.Insert(Log);
+        var before = await store.SearchAsync(new TrackingQuery(null, null, "bob@ours.example", null, null, 10));
+        Assert.Contains(before, e => e.QueueId == "Q0");
+        var rewritten = await store.SearchAsync(new TrackingQuery(null, null, "someone@partner.example", null, null, 10));
+        Assert.Equal(["RECEIVE", "RESOLVE", "ROUTE", "TRANSFER"], rewritten.Select(e => e.TypeName));
     }
 
     [Fact]
