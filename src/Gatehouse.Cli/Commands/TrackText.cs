@@ -61,13 +61,17 @@ internal static class TrackText
                 + $"from {F("client_ip") ?? "?"}: {F("reason") ?? F("reply") ?? "relay denied"}",
             "TRANSFER" => $"{who}" + (F("address") is { } sent ? $"as {sent} " : "") + $"to {F("host") ?? F("next_hop") ?? "?"}: {F("reply")}",
             "DELIVER" => $"{who}to {F("mailbox") ?? F("next_hop") ?? "mailbox"}: {F("reply")}",
-            "DEFER" => $"{who}" + (F("next_hop") is { } h ? $"via {h}: " : "") + (F("reason") ?? F("reply") ?? "deferred") + (F("next_retry") is { } next ? $"; next try {Time(next)}" : ""),
+            "DEFER" => $"{who}" + (F("next_hop") is { } h ? $"via {h}: " : "") + (F("reason") ?? F("reply") ?? "deferred") + (F("next_retry") is { } next ? NextTry(next, e.Time) : ""),
             "FAIL" => $"{who}{F("status") ?? "5.0.0"}: {F("reason") ?? F("reply")}",
             "DSN" => $"notice {F("dsn_queue_id") ?? "?"}" + (F("to") is { } to ? $" to <{TrackingQuery.StripBrackets(to)}>" : "") + (F("recipients") is { } rs ? $": {rs}" : ""),
             "ADMIN" => $"{F("action") ?? "?"} by {F("who") ?? "?"}",
             _ => who + string.Join(" ", f.Select(kv => $"{kv.Key}={kv.Value}")),
         };
     }
+
+    // A hop marked down is routed around at once: "next try" at the same instant would read like a stuck retry.
+    private static string NextTry(string iso, DateTimeOffset at) =>
+        DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) && t <= at.AddSeconds(1) ? "; routed again at once" : $"; next try {Time(iso)}";
 
     private static string Join(params string?[] parts) => string.Join(", ", parts.Where(p => p is not null));
 
