@@ -1,4 +1,5 @@
 using System.Text;
+using Gatehouse.Core.Addresses;
 
 namespace Gatehouse.Core.Notices;
 
@@ -52,6 +53,14 @@ internal static class DsnHumanText
         return w.ToString();
     }
 
+    private static string? EncapsulatedAddress(string address)
+    {
+        var at = address.LastIndexOf('@');
+        if (at <= 0) return null;
+        var local = address[..at].Trim('"');
+        return Imcea.IsEncapsulated(local) && Imcea.Decode(local) is { Status: ImceaStatus.Decapsulated, Address: { } a } ? a.ToString() : null;
+    }
+
     private static void Section(StringBuilder w, string title, List<RecipientReport> recipients, string reporter, DateTimeOffset now)
     {
         Wrap(w, "", title, "");
@@ -59,6 +68,8 @@ internal static class DsnHumanText
         foreach (var r in recipients)
         {
             var who = MimeText.OneLine(r.FinalRecipient);
+            // An encapsulated address means nothing to a reader; the address it carries does (a one-off, a list member).
+            if (EncapsulatedAddress(who) is { } carried) who += $" ([{carried}])";
             var original = OriginalAddress(r.OriginalRecipient);
             if (original is not null && !original.Equals(who, StringComparison.OrdinalIgnoreCase))
             {

@@ -166,6 +166,18 @@ public class DsnComposerTests
     }
 
     [Fact]
+    public void An_encapsulated_recipient_is_shown_with_the_address_it_carries()
+    {
+        var mime = Split(Compose(Report(
+            Failed("IMCEASMTPOUT-user+40internal+2Edomain+2Ecom@domain.com", "5.4.4", explanation: "No connector carries SMTPOUT addresses."),
+            Failed("IMCEA-not+encapsulated@domain.com", "5.1.1"))));
+        Assert.Contains("      IMCEASMTPOUT-user+40internal+2Edomain+2Ecom@domain.com ([SMTPOUT:user@internal.domain.com]) on ", mime.Parts[0].Text, StringComparison.Ordinal);
+        Assert.Contains("      IMCEA-not+encapsulated@domain.com on ", mime.Parts[0].Text, StringComparison.Ordinal);
+        // The machine-readable part keeps the address as it was sent.
+        Assert.Contains("Final-Recipient: rfc822; IMCEASMTPOUT-user+40internal+2Edomain+2Ecom@domain.com\r\n", mime.Parts[1].Text.Replace(";\r\n ", "; ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void International_recipients_are_shown_as_written_in_a_global_report()
     {
         var report = Report(

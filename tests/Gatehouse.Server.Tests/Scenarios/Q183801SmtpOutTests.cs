@@ -52,7 +52,7 @@ public sealed class Q183801SmtpOutTests(ITestOutputHelper output)
         output.WriteLine(dsn);
         Assert.Contains("Status: 5.4.4", dsn, StringComparison.Ordinal);
         Assert.Contains("No connector carries SMTPOUT addresses", dsn, StringComparison.Ordinal);
-        Assert.Contains("IMCEASMTPOUT-user+40internal+2Edomain+2Ecom@domain.com", dsn, StringComparison.Ordinal);
+        Assert.Contains("IMCEASMTPOUT-user+40internal+2Edomain+2Ecom@domain.com ([SMTPOUT:user@internal.domain.com])", dsn, StringComparison.Ordinal);
         await Eventually.True(() => s["imc1"].Queued == 0, "the queue is empty\n" + s.Log);
         Assert.Empty(s.Host("internal.domain.com").Messages());
         Assert.Empty(s.Host("the Internet").Messages());
