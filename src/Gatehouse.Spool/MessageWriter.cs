@@ -24,7 +24,7 @@ public sealed class MessageWriter : IAsyncDisposable
         QueueId = queueId;
         _envelope = envelope;
         _incomingPath = Path.Combine(spool.IncomingDirectory, queueId);
-        _file = new FileStream(_incomingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.None);
+        _file = spool.CreateIncoming(_incomingPath);
         try
         {
             _file.Write(QueueFile.Magic);

@@ -34,6 +34,53 @@ public sealed class MessageSpoolTests : IDisposable
         Assert.Equal(content, ms.ToArray());
     }
 
+    [Theory]
+    [InlineData(SyncMethod.Syncfs)]
+    [InlineData(SyncMethod.Fsync)]
+    public async Task A_removed_messages_file_is_reused_emptied_for_the_next_one(SyncMethod method)
+    {
+        using var spool = MessageSpool.Open(_dir, method);
+        var big = Encoding.ASCII.GetBytes("Subject: long\r\n\r\n" + new string('x', 100_000) + "\r\n");
+        await using (var w = spool.Begin("01M84EA1BFXW40", SpoolTestData.Envelope(2)))
+        {
+            w.Write(big);
+            await w.CommitAsync();
+        }
+        spool.Remove("01M84EA1BFXW40");
+        var free = Assert.Single(Directory.GetFiles(spool.FreeDirectory));
+        Assert.Equal(0, new FileInfo(free).Length);
+        Assert.Empty(Directory.GetFiles(spool.QueueDirectory));
+
+        // The next message is written into that file: shorter than the last, with nothing of it left over.
+        var small = "Subject: short\r\n\r\nhi\r\n"u8.ToArray();
+        await using (var w = spool.Begin("01M84EA1BFXW41", SpoolTestData.Envelope(1)))
+        {
+            w.Write(small);
+            await w.CommitAsync();
+        }
+        Assert.Empty(Directory.GetFiles(spool.FreeDirectory));
+        using var content = spool.Find("01M84EA1BFXW41")!.OpenContent();
+        using var ms = new MemoryStream();
+        content.CopyTo(ms);
+        Assert.Equal(small, ms.ToArray());
+    }
+
+    [Fact]
+    public async Task Start_up_deletes_what_is_in_free_even_a_whole_message_a_crash_left_there()
+    {
+        using (var spool = MessageSpool.Open(_dir, SyncMethod.Syncfs))
+        {
+            await using var w = spool.Begin("01M84EA1BFXW42", SpoolTestData.Envelope());
+            w.Write("Subject: delivered\r\n\r\nx\r\n"u8);
+            await w.CommitAsync();
+        }
+        // A crash between the rename into free/ and the truncation leaves a whole, delivered message there.
+        File.Move(Path.Combine(_dir, "queue", "01M84EA1BFXW42"), Path.Combine(_dir, "free", "01M84EA1BFXW42"));
+        using var reopened = MessageSpool.Open(_dir, SyncMethod.Syncfs);
+        Assert.Equal(0, reopened.Recovery.Queued);
+        Assert.Empty(Directory.GetFiles(reopened.FreeDirectory));
+    }
+
     [Fact]
     public async Task Aborted_or_abandoned_message_leaves_nothing_behind()
     {
