@@ -23,28 +23,36 @@ internal static class ServeCommand
             if (me is null) return ExitCodes.Usage;
             using var loggers = LoggingSetup.Create(cfg.Logging);
             var logger = loggers.CreateLogger("Gatehouse");
-            GatehouseServer host;
+            // The handlers come first: a signal's default action during start-up (once the listeners are up, an
+            // administrator or a script may well send one) would end the process without a word.
+            var stop = new TaskCompletionSource();
+            GatehouseServer? host = null;
+            var reloadWanted = 0;
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+            using var reg = ct.Register(() => stop.TrySetResult());
+            // SIGHUP reloads the configuration, as with every Unix daemon; a bad file keeps the running one.
+            // One that arrives while the server is starting is carried out as soon as it has started.
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+            {
+                c.Cancel = true;
+                Volatile.Write(ref reloadWanted, 1);
+                if (Volatile.Read(ref host) is { } h && Interlocked.Exchange(ref reloadWanted, 0) == 1) _ = Task.Run(h.Reload);
+            });
+            GatehouseServer started;
             try
             {
-                host = await GatehouseServer.StartAsync(cfg, me, loggers);
+                started = await GatehouseServer.StartAsync(cfg, me, loggers);
+                Volatile.Write(ref host, started);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
                 logger.LogCritical("cannot start: {Reason}", e.Message);
                 return ExitCodes.Failure;
             }
-            var stop = new TaskCompletionSource();
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
-            using var reg = ct.Register(() => stop.TrySetResult());
-            // SIGHUP reloads the configuration, as with every Unix daemon; a bad file keeps the running one.
-            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
-            {
-                c.Cancel = true;
-                _ = Task.Run(host.Reload);
-            });
+            if (Interlocked.Exchange(ref reloadWanted, 0) == 1) _ = Task.Run(started.Reload);
             await stop.Task;
-            await host.DisposeAsync();
+            await started.DisposeAsync();
             return ExitCodes.Ok;
         });
         return cmd;

@@ -93,4 +93,39 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output)
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Stopped", result.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sighup_while_the_server_starts_neither_kills_it_nor_is_lost()
+    {
+        using var dir = new TempDirectory();
+        var endpoint = Loopback.FreeEndpoint();
+        var config = dir.Combine("gatehouse.yaml");
+        await File.WriteAllTextAsync(config, TestConfig.Yaml(dir.Combine("data"), [("inbound", endpoint)], new TestServerOptions()));
+        using var server = GatehouseCli.StartServe(config);
+        var pid = server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // From its first log line (the server starting: its configuration is read, its spool, tracking log and
+        // listeners are not open yet) until it greets, it is sent SIGHUP over and over. The default action of SIGHUP
+        // is to terminate, so a handler installed only once the server runs would leave it a window to die in.
+        await Eventually.True(() => server.HasExited || server.StandardOutput.Contains(" starting; configuration ", StringComparison.Ordinal), "the server logs that it is starting");
+        using var greeted = new CancellationTokenSource();
+        var hups = Task.Run(async () =>
+        {
+            var sent = 0;
+            while (!greeted.IsCancellationRequested && !server.HasExited)
+            {
+                await ChildProcess.RunAsync("/bin/kill", ["-HUP", pid]);
+                sent++;
+            }
+            return sent;
+        });
+        await GatehouseCli.WaitUntilServing(server, endpoint);
+        await greeted.CancelAsync();
+        output.WriteLine($"{await hups} SIGHUPs sent while starting");
+        await Eventually.True(() => server.StandardOutput.Contains("configuration reloaded from", StringComparison.Ordinal),
+            "a SIGHUP received while starting was carried out once started\n" + server.StandardOutput);
+        Assert.False(server.HasExited, server.StandardOutput + server.StandardError);
+        await ChildProcess.RunAsync("/bin/kill", ["-TERM", pid]);
+        var result = await server.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, result.ExitCode);
+    }
 }
