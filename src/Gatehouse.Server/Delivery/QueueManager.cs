@@ -54,6 +54,7 @@ public sealed class QueueManager : IAsyncDisposable
     private long _deferred;
     private long _failed;
     private long _noticesQueued;
+    private int _slotWaiters;
 
     public QueueManager(SmtpServices services, IDnsResolver dns)
     {
@@ -74,6 +75,11 @@ public sealed class QueueManager : IAsyncDisposable
     public NextHopHealth Health { get; } = new();
 
     internal SemaphoreSlim Connections { get; }
+
+    /// <summary>Whether a destination's worker is waiting for a slot of <see cref="Connections"/>.</summary>
+    internal bool SlotsWanted => Volatile.Read(ref _slotWaiters) > 0;
+
+    internal void WaitingForSlot(int change) => Interlocked.Add(ref _slotWaiters, change);
 
     internal int MaxPerDestination => _services.Current.Config.Delivery.MaxConnectionsPerDestination;
 

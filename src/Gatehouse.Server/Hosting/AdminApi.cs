@@ -27,7 +27,10 @@ public static class AdminApi
     /// <summary>Binds the admin endpoint and starts answering.</summary>
     public static async Task<WebApplication> StartAsync(GatehouseServer server, AdminConfig admin, ILogger logger)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The endpoint reads no appsettings files, and the default reload-on-change would put a recursive inotify watch on
+        // the working directory, where the spool often lives: every queue file created, renamed or deleted then woke a
+        // watcher thread.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(admin.Address, admin.Port));
         var app = builder.Build();

@@ -470,7 +470,8 @@ public sealed class SmtpClientConnection : IAsyncDisposable
                 while ((n = await content.ReadAsync(buffer.AsMemory(0, ContentChunk), ct).ConfigureAwait(false)) > 0)
                 {
                     stuffer.Write(buffer.AsSpan(0, n), _output);
-                    await FlushAsync(Stage.Content, _timeouts.DataBlock, ct).ConfigureAwait(false);
+                    // What is left goes out with the final dot: a small message is one write, not two.
+                    if (_output.WrittenCount >= ContentChunk) await FlushAsync(Stage.Content, _timeouts.DataBlock, ct).ConfigureAwait(false);
                 }
             }
             finally
