@@ -37,17 +37,23 @@ public sealed class GatehouseServer : IAsyncDisposable
 
     private GatehouseServer(GatehouseConfig config, ServerConfig server, MessageSpool spool, ILoggerFactory loggers)
     {
-        Config = config;
+        _startConfig = config;
+        _startedSpoolSync = config.SpoolSync;
+        _startedTracking = config.Tracking;
         ServerConfig = server;
         Spool = spool;
         Loggers = loggers;
         _logger = loggers.CreateLogger("Gatehouse");
     }
 
-    /// <summary>The configuration the server started with; <see cref="CurrentConfig"/> is the one in force.</summary>
-    public GatehouseConfig Config { get; }
+    // Until the services exist; after that the configuration in force is theirs, and the one the server started with
+    // (a large directory weighs hundreds of MB) is not kept: only the settings a reload cannot change are.
+    private GatehouseConfig? _startConfig;
+    private readonly SpoolSync _startedSpoolSync;
+    private readonly TrackingConfig _startedTracking;
 
-    public GatehouseConfig CurrentConfig => _services?.Current.Config ?? Config;
+    /// <summary>The configuration in force (the last one loaded).</summary>
+    public GatehouseConfig CurrentConfig => _services?.Current.Config ?? _startConfig!;
 
     public ServerConfig ServerConfig { get; }
 
@@ -98,6 +104,7 @@ public sealed class GatehouseServer : IAsyncDisposable
             }
             var services = new SmtpServices(new ServerSnapshot(config, server, Core.Routing.RoutingHealth.AllUp), spool, cert, logger, host.Metrics, time ?? TimeProvider.System);
             host._services = services;
+            host._startConfig = null;
             services.Tracking = host.Tracking;
             foreach (var l in server.Listeners)
             {
@@ -167,14 +174,17 @@ public sealed class GatehouseServer : IAsyncDisposable
         if (me.DataDirectory != ServerConfig.DataDirectory) restart.Add("data_directory");
         if (me.Tls != ServerConfig.Tls) restart.Add("tls");
         if (me.Admin != ServerConfig.Admin) restart.Add("admin");
-        if (next.SpoolSync != Config.SpoolSync) restart.Add("spool.sync");
-        if (next.Tracking != Config.Tracking) restart.Add("tracking");
+        if (next.SpoolSync != _startedSpoolSync) restart.Add("spool.sync");
+        if (next.Tracking != _startedTracking) restart.Add("tracking");
         _services!.Swap(new ServerSnapshot(next, me, _queue?.Health.ToRouting() ?? Core.Routing.RoutingHealth.AllUp));
         foreach (var n in next.Notices) Log.ConfigNotice(_logger, n);
         // Delivery switched on again, or routes changed: everything waiting is planned again under the new rules.
         _queue?.RetryDestination(null);
         var message = $"configuration reloaded from {file}" + (restart.Count == 0 ? "" : $"; changes to {string.Join(", ", restart)} take effect after a restart");
         Log.Reloaded(_logger, message);
+        // The old configuration and the new one's parse tree are garbage once this returns (a large directory makes that
+        // hundreds of MB): collect them then, off this call's stack, which still holds the old configuration.
+        _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true), TaskScheduler.Default);
         return new ReloadResult(true, message);
 
         ReloadResult Fail(string why)
@@ -190,9 +200,10 @@ public sealed class GatehouseServer : IAsyncDisposable
         if (_stopped) return;
         _stopped = true;
         _ready = false;
-        Log.Stopping(_logger, Config.Limits.ShutdownGrace);
+        var grace = CurrentConfig.Limits.ShutdownGrace;
+        Log.Stopping(_logger, grace);
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _hardStop.CancelAfter(Config.Limits.ShutdownGrace);
+        _hardStop.CancelAfter(grace);
         await Task.WhenAll(_listeners.Select(l => l.StopAsync())).ConfigureAwait(false);
         if (_queue is not null) await _queue.DisposeAsync().ConfigureAwait(false);
         // After the queue: its last deliveries record events too. The admin API is still up, so a search can see them.
