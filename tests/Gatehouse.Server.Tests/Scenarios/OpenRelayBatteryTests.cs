@@ -326,35 +326,18 @@ public sealed class OpenRelayBatteryTests(ITestOutputHelper output)
     {
         var violations = new List<string>();
         var replies = new List<string>();
-        var transcript = new StringBuilder();
         var where = $"session {x.Number} to {x.Server} (EHLO {x.Helo}, MAIL FROM:{x.From})";
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Parse(Untrusted), 0));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        SmtpTestClient? client = null;
         try
         {
-            await socket.ConnectAsync(x.Endpoint, timeout.Token);
-            await using var stream = new NetworkStream(socket, ownsSocket: false);
-            using var reader = new StreamReader(stream, new UTF8Encoding(false));
+            client = await SmtpTestClient.ConnectAsync(x.Endpoint, localAddress: IPAddress.Parse(Untrusted));
+            var c = client;
 
-            async Task<ClientReply> ReadAsync()
-            {
-                var text = new StringBuilder();
-                while (true)
-                {
-                    var line = await reader.ReadLineAsync(timeout.Token) ?? throw new IOException("the server closed the connection");
-                    transcript.Append("S: ").AppendLine(line);
-                    if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture, out var code)) throw new IOException("not an SMTP reply: " + line);
-                    text.Append(line.Length > 4 ? line[4..] : "");
-                    if (line.Length < 4 || line[3] != '-') return new ClientReply(code, text.ToString());
-                    text.Append(' ');
-                }
-            }
+            async Task<WireReply> ReadAsync() => await c.ReadReply() ?? throw new IOException("the server closed the connection");
 
-            async Task<ClientReply> SayAsync(string command)
+            async Task<WireReply> SayAsync(string command)
             {
-                transcript.Append("C: ").AppendLine(command);
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\r\n"), timeout.Token);
+                await c.Send(command);
                 return await ReadAsync();
             }
 
@@ -393,8 +376,7 @@ public sealed class OpenRelayBatteryTests(ITestOutputHelper output)
                 var message = $"From: <antispam@{RelayAttempts.Outside}>\r\nTo: {string.Join(", ", legit.Select(l => $"<{l}>"))}\r\n"
                     + $"Subject: open-relay battery, session {x.Number}\r\nMessage-ID: <battery.{x.Number}.{Guid.NewGuid():N}@client.example>\r\n\r\n"
                     + Payload + "\r\n" + string.Concat(x.Forms.Select(f => $"  {f.Form}\r\n")) + ".\r\n";
-                transcript.Append("C: (message)\r\n");
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(message), timeout.Token);
+                await c.SendRaw(message);
                 var end = await ReadAsync();
                 if (end.Code != 250) violations.Add($"{where}: the message was refused: {end}");
                 delivered = end.Code == 250;
@@ -404,8 +386,12 @@ public sealed class OpenRelayBatteryTests(ITestOutputHelper output)
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
-            violations.Add($"{where}: the session broke off ({e.Message}):\n{transcript}");
+            violations.Add($"{where}: the session broke off ({e.Message}):\n{client?.Transcript}");
             return (violations, false, replies);
+        }
+        finally
+        {
+            if (client is not null) await client.DisposeAsync();
         }
     }
 }
