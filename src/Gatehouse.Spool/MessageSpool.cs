@@ -173,7 +173,7 @@ public sealed class MessageSpool : IDisposable
     }
 
     /// <summary>Opens a new, empty file at <paramref name="incomingPath"/> for writing: an emptied one from free/ when there is one.</summary>
-    internal FileStream CreateIncoming(string incomingPath)
+    internal SafeFileHandle CreateIncoming(string incomingPath)
     {
         while (_free.TryPop(out var free))
         {
@@ -181,14 +181,14 @@ public sealed class MessageSpool : IDisposable
             if (!NativeSync.TryRename(free, incomingPath)) continue;
             try
             {
-                return new FileStream(incomingPath, FileMode.Open, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.None);
+                return File.OpenHandle(incomingPath, FileMode.Open, FileAccess.Write, FileShare.None);
             }
             catch (IOException)
             {
                 File.Delete(incomingPath);
             }
         }
-        return new FileStream(incomingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.None);
+        return File.OpenHandle(incomingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
     }
 
     /// <summary>Starts a message: its envelope is written now, its content as it arrives.</summary>

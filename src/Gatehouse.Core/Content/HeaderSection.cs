@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Gatehouse.Core.Content;
@@ -97,22 +98,36 @@ public sealed class HeaderSection
     /// <remarks>A header section longer than the limit is cut at the limit: the facts needed are near the top.</remarks>
     public static async Task<HeaderSection> ReadAsync(Stream message, int limit = 256 * 1024, CancellationToken cancellationToken = default)
     {
-        var buffer = new byte[Math.Min(limit, 64 * 1024)];
-        var filled = 0;
-        while (true)
+        // Pooled: a header section is read for every message queued, and a fresh buffer each time was a
+        // large share of all the garbage made per message.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, 16 * 1024));
+        try
         {
-            if (filled == buffer.Length)
+            var filled = 0;
+            while (true)
             {
-                if (buffer.Length >= limit) break;
-                Array.Resize(ref buffer, Math.Min(limit, buffer.Length * 2));
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length >= limit) break;
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit, buffer.Length * 2));
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var room = Math.Min(buffer.Length, limit) - filled;
+                var n = await message.ReadAsync(buffer.AsMemory(filled, room), cancellationToken).ConfigureAwait(false);
+                if (n == 0) break;
+                var searchFrom = Math.Max(0, filled - 3);
+                filled += n;
+                if (EndOfHeaders(buffer.AsSpan(searchFrom, filled - searchFrom))) break;
+                if (filled >= limit) break;
             }
-            var n = await message.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (n == 0) break;
-            var searchFrom = Math.Max(0, filled - 3);
-            filled += n;
-            if (EndOfHeaders(buffer.AsSpan(searchFrom, filled - searchFrom))) break;
+            return Parse(buffer.AsSpan(0, filled));
         }
-        return Parse(buffer.AsSpan(0, filled));
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static bool EndOfHeaders(ReadOnlySpan<byte> s) => s.IndexOf("\n\r\n"u8) >= 0 || s.IndexOf("\n\n"u8) >= 0;

@@ -178,6 +178,22 @@ public class HeaderSectionTests
         Assert.Equal(1000, stream.Position);
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(100_000)]
+    public async Task ReadAsync_reads_a_header_longer_than_its_first_buffer_whole(int chunk)
+    {
+        // 1,500 fields of 35 octets: 52 KiB, past the first buffer and two of its doublings.
+        var fields = string.Concat(Enumerable.Range(0, 1500).Select(i => $"X-Field-{i:0000}: {new string('v', 19)}\r\n"));
+        var stream = new ChunkedStream(Encoding.ASCII.GetBytes(fields + "\r\nbody\r\n"), chunk);
+
+        var h = await HeaderSection.ReadAsync(stream);
+
+        Assert.Equal(1500, h.Fields.Count);
+        Assert.Equal("X-Field-1499", h.Fields[^1].Name);
+        Assert.Equal(fields.Length + 2, h.Length);
+    }
+
     /// <summary>A stream that hands out at most <c>chunk</c> octets per read, as a socket may.</summary>
     private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)
     {
