@@ -30,7 +30,7 @@ internal static class RouteCommand
             if (cfg is null) return ExitCodes.Usage;
             var me = ConfigLoading.PickServer(cfg, parse.GetValue(server));
             if (me is null) return ExitCodes.Usage;
-            var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []));
+            var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []), Gatehouse.Server.Hosting.HostAddresses.Current());
             var question = new RouteQuestion(parse.GetValue(address)!, parse.GetValue(from), parse.GetValue(local), parse.GetValue(auth), parse.GetValue(sender));
             if (RouteExplainer.Explain(table, question, out var error) is not { } e)
             {

@@ -22,7 +22,7 @@ internal static class RoutesCommand
             if (cfg is null) return ExitCodes.Usage;
             var me = ConfigLoading.PickServer(cfg, parse.GetValue(server));
             if (me is null) return ExitCodes.Usage;
-            var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []));
+            var table = RoutingTable.Build(cfg, me, RoutingHealth.Of(parse.GetValue(down) ?? [], parse.GetValue(down) ?? []), Gatehouse.Server.Hosting.HostAddresses.Current());
             var report = RoutingTableReport.Of(table);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(report, RoutingJson.Indented.RoutingTableReport));
             else foreach (var line in report.ToLines()) Console.WriteLine(line);

@@ -13,6 +13,9 @@ public sealed record ResolverContext(Func<string, bool> IsAcceptedDomain, Recipi
     /// <summary>Record the chain of rewrites and the reasons in words. Off, the destination is the same
     /// but comes without its explanation (only refusals keep their reason): the SMTP hot path.</summary>
     public bool Explain { get; init; } = true;
+
+    /// <summary>True for an address literal (as the SMTP parser writes it: <c>[192.0.2.1]</c>, <c>[IPv6:2001:db8::1]</c>) that names this server.</summary>
+    public Func<string, bool> IsOwnAddressLiteral { get; init; } = _ => false;
 }
 
 /// <summary>Turns any surface address into one canonical <see cref="Destination"/> (DESIGN.md invariant 1).</summary>
@@ -67,6 +70,21 @@ public static class AddressResolver
     {
         if (context.Directory.Find(address) is { } r) return Found(r, address, chain, context, depth);
         var mailbox = address.Mailbox!;
+        if (mailbox.Domain.StartsWith('[') && context.IsOwnAddressLiteral(mailbox.Domain))
+        {
+            // An address literal naming this server names this server (RFC 5321 4.1.3), and its postmaster
+            // must be reachable there (4.5.1), as Postfix takes user@[its own address] as local. No other
+            // mailbox is known by a bare address, and nothing at it is relayed on, whatever the local part hides.
+            if (mailbox.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
+            {
+                chain?.Add(new ResolutionStep("own-address-literal", address.ToString(), "postmaster", $"{mailbox.Domain} is this server's own address"));
+                return context.Directory.FindAlias("postmaster") is { } pm
+                    ? Found(pm, address, chain, context, depth)
+                    : new Destination(DestinationKind.Postmaster, address, null, Chain(chain), "the postmaster of this organization");
+            }
+            return new Destination(DestinationKind.UnknownLocal, address, null, Chain(chain),
+                context.Explain ? $"{mailbox.Domain} is this server's own address, where only postmaster is a mailbox" : "");
+        }
         if (!context.IsAcceptedDomain(mailbox.Domain))
         {
             return new Destination(DestinationKind.Outside, address, null, Chain(chain), context.Explain ? $"{mailbox.Domain} is not a domain of this organization" : "");

@@ -39,7 +39,8 @@ public sealed class RoutingTable
     private readonly List<RouteCandidate> _smtpAny = [];
     private readonly Dictionary<string, List<RouteCandidate>> _otherTypes = new(StringComparer.Ordinal);
 
-    private RoutingTable(GatehouseConfig config, ServerConfig server, RoutingHealth health, IReadOnlyList<RouteCandidate> routes, Dictionary<string, SitePath> paths)
+    private RoutingTable(GatehouseConfig config, ServerConfig server, RoutingHealth health, IReadOnlyList<RouteCandidate> routes, Dictionary<string, SitePath> paths,
+        IReadOnlyCollection<IPAddress> hostAddresses)
     {
         Config = config;
         Server = server;
@@ -47,7 +48,12 @@ public sealed class RoutingTable
         Routes = routes;
         _paths = paths;
         _servers = config.Servers.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
-        Resolver = new ResolverContext(d => config.FindAcceptedDomain(d) is not null, config.Directory, config.SenderRouting);
+        HostAddresses = hostAddresses;
+        var ownLiterals = OwnAddressLiterals(server, hostAddresses);
+        Resolver = new ResolverContext(d => config.FindAcceptedDomain(d) is not null, config.Directory, config.SenderRouting)
+        {
+            IsOwnAddressLiteral = ownLiterals.Contains,
+        };
         QuietResolver = Resolver with { Explain = false };
         // The other servers, by the addresses they send from and listen on. This server's own addresses are
         // left out: it never sends to itself, and a local client (often on the same loopback address) must
@@ -124,6 +130,9 @@ public sealed class RoutingTable
 
     public GatehouseConfig Config { get; }
 
+    /// <summary>The host's addresses this table was built with (for a listener on every address).</summary>
+    public IReadOnlyCollection<IPAddress> HostAddresses { get; }
+
     /// <summary>The resolver context of this configuration, with and without explanations; built once, not per recipient.</summary>
     public ResolverContext Resolver { get; }
 
@@ -142,7 +151,32 @@ public sealed class RoutingTable
     /// <summary>The path to a site, or null when no usable site connectors lead there (or it is this site).</summary>
     public SitePath? PathToSite(string site) => _paths.GetValueOrDefault(site);
 
-    public static RoutingTable Build(GatehouseConfig config, ServerConfig server, RoutingHealth health)
+    /// <summary>The address literals that name this server, as the SMTP parser writes them: its listeners' addresses, and for a listener on
+    /// every address (0.0.0.0, ::) the host's addresses of that family.</summary>
+    public static HashSet<string> OwnAddressLiterals(ServerConfig server, IReadOnlyCollection<IPAddress> hostAddresses)
+    {
+        var literals = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var l in server.Listeners)
+        {
+            var any = l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any);
+            // A listener on :: takes IPv4 connections too (dual stack), so it stands for the host's IPv4 addresses as well.
+            var addresses = any
+                ? hostAddresses.Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).Where(a => l.Address.Equals(IPAddress.IPv6Any) || a.AddressFamily == l.Address.AddressFamily)
+                : [l.Address];
+            foreach (var a in addresses) literals.Add(AddressLiteral(a));
+        }
+        return literals;
+    }
+
+    /// <summary>An IP address as an SMTP address literal: <c>[192.0.2.1]</c>, <c>[IPv6:2001:db8::1]</c> (an IPv4-mapped address as IPv4, no scope).</summary>
+    public static string AddressLiteral(IPAddress a)
+    {
+        if (a.IsIPv4MappedToIPv6) a = a.MapToIPv4();
+        return a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[IPv6:{new IPAddress(a.GetAddressBytes())}]" : $"[{a}]";
+    }
+
+    /// <param name="hostAddresses">The host's own addresses, which a listener on every address answers on; the edge that can ask the system supplies them.</param>
+    public static RoutingTable Build(GatehouseConfig config, ServerConfig server, RoutingHealth health, IReadOnlyCollection<IPAddress>? hostAddresses = null)
     {
         var servers = config.Servers.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
         var paths = SitePaths(config, server.Site, health);
@@ -177,7 +211,7 @@ public sealed class RoutingTable
             }
         }
         routes.Sort((a, b) => a.Cost != b.Cost ? a.Cost.CompareTo(b.Cost) : string.CompareOrdinal(a.Connector.Name, b.Connector.Name));
-        return new RoutingTable(config, server, health, routes, paths);
+        return new RoutingTable(config, server, health, routes, paths, hostAddresses ?? []);
     }
 
     private static Dictionary<string, SitePath> SitePaths(GatehouseConfig config, string from, RoutingHealth health)

@@ -19,8 +19,5 @@ internal sealed class DeliveryContext(SmtpServices services, TargetFinder target
 
     /// <summary>True when <paramref name="endpoint"/> is one of this server's own listeners: sending there would loop.</summary>
     public bool IsSelf(IPEndPoint endpoint) => services.LocalEndpoints.Any(l =>
-        l.Port == endpoint.Port && (l.Address.Equals(endpoint.Address) || ((l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any)) && IsLocalAddress(endpoint.Address))));
-
-    private static bool IsLocalAddress(IPAddress a) => IPAddress.IsLoopback(a)
-        || System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().SelectMany(i => i.GetIPProperties().UnicastAddresses).Any(u => u.Address.Equals(a));
+        l.Port == endpoint.Port && (l.Address.Equals(endpoint.Address) || ((l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any)) && Hosting.HostAddresses.IsLocal(endpoint.Address))));
 }

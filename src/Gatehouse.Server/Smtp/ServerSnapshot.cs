@@ -18,7 +18,7 @@ public sealed class ServerSnapshot
     {
         Config = other.Config;
         Server = other.Server;
-        Routing = RoutingTable.Build(Config, Server, health);
+        Routing = RoutingTable.Build(Config, Server, health, other.Routing.HostAddresses);
         _users = other._users;
         _dummyHash = other._dummyHash;
     }
@@ -27,7 +27,7 @@ public sealed class ServerSnapshot
     {
         Config = config;
         Server = server;
-        Routing = RoutingTable.Build(config, server, health);
+        Routing = RoutingTable.Build(config, server, health, Hosting.HostAddresses.Current());
         _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
         // Unknown users are checked against a hash of the same cost as the real ones, so that
         // response time does not tell which user names exist.

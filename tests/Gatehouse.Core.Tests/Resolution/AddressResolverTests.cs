@@ -273,4 +273,22 @@ public class AddressResolverTests
         Assert.Same(first.Recipient, second.Recipient);
         Assert.Equal(first.Chain, second.Chain);
     }
+
+    [Theory]
+    [InlineData("<postmaster@[192.0.2.1]>", DestinationKind.Postmaster)]
+    [InlineData("<PostMaster@[IPv6:2001:db8::1]>", DestinationKind.Postmaster)]
+    [InlineData("<jdoe@[192.0.2.1]>", DestinationKind.UnknownLocal)]
+    [InlineData("<jdoe%contoso.com@[192.0.2.1]>", DestinationKind.UnknownLocal)]
+    [InlineData("<\"x@outside.example\"@[192.0.2.1]>", DestinationKind.UnknownLocal)]
+    [InlineData("<IMCEASMTP-x+40outside+2Eexample@[192.0.2.1]>", DestinationKind.UnknownLocal)]
+    [InlineData("<postmaster@[192.0.2.2]>", DestinationKind.Outside)]
+    public void An_address_literal_of_this_server_holds_only_its_postmaster(string input, DestinationKind kind)
+    {
+        var ours = SampleOrganization.Open with { IsOwnAddressLiteral = l => l is "[192.0.2.1]" or "[IPv6:2001:db8::1]" };
+
+        var d = Resolve(input, ours);
+
+        Assert.Equal(kind, d.Kind);
+        Assert.Equal(kind == DestinationKind.Outside, d.LeavesOrganization);
+    }
 }

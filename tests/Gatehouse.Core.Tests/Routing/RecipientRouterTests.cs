@@ -91,6 +91,17 @@ public class RecipientRouterTests
         hq1 | user%ext.example@fabrikam.example  | -        | -     | -       → 550 5.7.1
         hq1 | user%ext.example@fabrikam.example  | 10.1.1.1 | -     | -       → 250 | SendViaConnector | accepted-domain fabrikam.example | host:10.7.7.7:2525 | SMTP:user%ext.example@fabrikam.example
         hq1 | user%ext.example@contoso.com       | 10.1.1.1 | -     | -       → 550 5.1.1
+        # The server's own address literal is the server (RFC 5321 4.1.3): its postmaster is a mailbox there, for
+        # anyone; nothing else is, for anyone, and nothing written at it is relayed on.
+        hq1 | postmaster@[127.0.0.2]             | -        | -     | -       → 250 | DeliverLocal | - | - | -
+        hq1 | PostMaster@[127.0.0.2]             | -        | -     | -       → 250 | DeliverLocal | - | - | -
+        hq2 | postmaster@[127.0.0.3]             | -        | -     | -       → 250 | DeliverLocal | - | - | -
+        hq1 | jdoe@[127.0.0.2]                   | -        | -     | -       → 550 5.1.1
+        hq1 | someone@[127.0.0.2]                | 10.1.1.1 | -     | -       → 550 5.1.1
+        hq1 | user%ext.example@[127.0.0.2]       | 10.1.1.1 | bob   | -       → 550 5.1.1
+        hq1 | "user@ext.example"@[127.0.0.2]     | 10.1.1.1 | bob   | -       → 550 5.1.1
+        # Another server's literal is another host: for an outside client, a relay attempt.
+        hq1 | postmaster@[127.0.0.3]             | -        | -     | -       → 550 5.7.1
         """);
 
     [Theory]

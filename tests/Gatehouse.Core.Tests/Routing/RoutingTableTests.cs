@@ -158,4 +158,22 @@ public class RoutingTableTests
             Assert.True(brute.SequenceEqual(indexed), $"{text}: matcher [{string.Join("; ", brute)}] index [{string.Join("; ", indexed)}]");
         }
     }
+
+    [Fact]
+    public void The_servers_own_address_literals_are_its_listeners_and_for_a_wildcard_listener_the_hosts_addresses()
+    {
+        var server = new ServerConfig("m1", "m1.example", "/nonexistent/m1",
+        [
+            new ListenerConfig("a", System.Net.IPAddress.Parse("127.0.0.2"), 25, ListenerRole.Inbound, 0),
+            new ListenerConfig("b", System.Net.IPAddress.IPv6Any, 587, ListenerRole.Submission, 0),
+        ], new TlsConfig(null, null), null);
+        var host = new[] { "10.0.0.5", "fe80::1%2", "2001:db8::7", "::ffff:192.0.2.9" }.Select(System.Net.IPAddress.Parse).ToArray();
+
+        var own = RoutingTable.OwnAddressLiterals(server, host);
+
+        Assert.Equal(["[10.0.0.5]", "[127.0.0.2]", "[192.0.2.9]", "[IPv6:2001:db8::7]", "[IPv6:fe80::1]"], own.Order(StringComparer.Ordinal));
+        // An IPv4 wildcard stands for the host's IPv4 addresses only.
+        var v4 = server with { Listeners = [new ListenerConfig("c", System.Net.IPAddress.Any, 25, ListenerRole.Inbound, 0)] };
+        Assert.Equal(["[10.0.0.5]", "[192.0.2.9]"], RoutingTable.OwnAddressLiterals(v4, host).Order(StringComparer.Ordinal));
+    }
 }

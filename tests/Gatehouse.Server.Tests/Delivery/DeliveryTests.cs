@@ -270,6 +270,16 @@ public sealed class DeliveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Mail_to_the_postmaster_at_the_servers_own_address_literal_is_delivered_to_the_postmaster_here()
+    {
+        await using var server = await StartAsync("");
+        await SendAsync(server, [$"postmaster@[{server.Endpoint.Address}]"], "Subject: to the literal\r\n\r\nhello\r\n");
+        await Eventually.True(() => Mailbox(server, "postmaster").Length == 1, "the postmaster's mailbox has the message");
+        Assert.EndsWith("Subject: to the literal\r\n\r\nhello\r\n", Encoding.UTF8.GetString(Mailbox(server, "postmaster")[0]), StringComparison.Ordinal);
+        await QueueEmpty(server);
+    }
+
+    [Fact]
     public async Task Too_many_received_headers_fail_with_5_4_6()
     {
         await using var server = await StartAsync("");

@@ -49,7 +49,11 @@ public sealed class RecipientResolutionTests(ITestOutputHelper output)
     [InlineData("<user%ext.example@localhost>", "550 5.7.1")]
     [InlineData("<ext.example!user@localhost>", "550 5.7.1")]
     [InlineData("<@localhost:someone@outside.example>", "550 5.7.1")] // a source route changes nothing
-    [InlineData("<someone@[127.0.0.1]>", "550 5.7.1")]
+    [InlineData("<postmaster@[SELF]>", "250 2.1.5")] // the server's own address literal (RFC 5321 4.1.3, 4.5.1)
+    [InlineData("<POSTMASTER@[SELF]>", "250 2.1.5")]
+    [InlineData("<someone@[SELF]>", "550 5.1.1")] // ... where nothing else is a mailbox
+    [InlineData("<user%outside.example@[SELF]>", "550 5.1.1")] // ... and nothing is relayed on
+    [InlineData("<postmaster@[192.0.2.9]>", "550 5.7.1")] // another host's literal is a relay attempt
     public async Task Rcpt_reply_follows_the_resolved_destination(string path, string expected)
     {
         await using var server = await TestServer.StartAsync(output, WithDirectory);
@@ -58,7 +62,8 @@ public sealed class RecipientResolutionTests(ITestOutputHelper output)
         await c.Ehlo();
         await c.Send("MAIL FROM:<sender@client.test>");
         await c.Expect("250 2.1.0");
-        await c.Send("RCPT TO:" + path);
+        // [SELF] is the address the server listens on (the tests' loopback addresses vary).
+        await c.Send("RCPT TO:" + path.Replace("SELF", server.Endpoint.Address.ToString(), StringComparison.Ordinal));
         await c.Expect(expected);
     }
 
