@@ -21,6 +21,9 @@ public enum AcceptedDomainKind
 /// <param name="IncludeSubdomains">True when <c>*.domain</c> is accepted too.</param>
 public sealed record AcceptedDomain(string Domain, AcceptedDomainKind Kind, string? ForwardTo, bool IncludeSubdomains)
 {
+    /// <summary>Ask <see cref="ForwardTo"/> at RCPT time whether it takes an address that would be forwarded to it, and refuse what it refuses.</summary>
+    public bool VerifyRecipients { get; init; }
+
     public bool Matches(string domain) =>
         domain == Domain || (IncludeSubdomains && domain.Length > Domain.Length + 1 && domain.EndsWith(Domain, StringComparison.Ordinal) && domain[^(Domain.Length + 1)] == '.');
 }

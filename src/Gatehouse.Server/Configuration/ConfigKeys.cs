@@ -17,6 +17,7 @@ public static class ConfigKeys
     public static readonly ConfigKey AcceptedDomainType = new("accepted_domains.type", "authoritative", "authoritative, internal_relay or external_relay.");
     public static readonly ConfigKey AcceptedDomainForwardTo = new("accepted_domains.forward_to", "(none)", "Host for internal_relay and external_relay domains.");
     public static readonly ConfigKey AcceptedDomainSubdomains = new("accepted_domains.include_subdomains", "false", "Accept every subdomain too.");
+    public static readonly ConfigKey AcceptedDomainVerifyRecipients = new("accepted_domains.verify_recipients", "false", "For internal_relay and external_relay domains: ask the forward_to host at RCPT time whether it takes the recipient (MAIL FROM:<>, RCPT TO, RSET), and refuse there what it refuses, instead of accepting and bouncing later (backscatter). Answers are cached: accepted for a day, refused for ten minutes.");
     public static readonly ConfigKey Sites = new("sites", "one site named 'default'", "The sites of the organization.");
     public static readonly ConfigKey SiteName = new("sites.name", "(required)", "Unique name of the site.");
     public static readonly ConfigKey SiteAddressTemplates = new("sites.address_templates", "[] (the organization's directory.address_templates)", "Site addressing: templates for mailboxes homed on this site's servers, instead of the organization-wide ones.");

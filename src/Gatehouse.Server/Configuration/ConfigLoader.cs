@@ -83,6 +83,7 @@ public static class ConfigLoader
                 var kind = AcceptedDomainKind.Authoritative;
                 string? forward = null;
                 var subdomains = false;
+                var verify = false;
                 var keyName = "accepted_domains";
                 if (map is not null)
                 {
@@ -93,6 +94,8 @@ public static class ConfigLoader
                     kind = map.Enum(ConfigKeys.AcceptedDomainType, AcceptedDomainKind.Authoritative);
                     forward = map.String(ConfigKeys.AcceptedDomainForwardTo);
                     subdomains = map.Bool(ConfigKeys.AcceptedDomainSubdomains, false);
+                    verify = map.Bool(ConfigKeys.AcceptedDomainVerifyRecipients, false);
+                    if (verify && kind == AcceptedDomainKind.Authoritative) map.Error(ConfigKeys.AcceptedDomainVerifyRecipients, "only internal_relay and external_relay domains have a host to ask");
                     if (kind != AcceptedDomainKind.Authoritative && forward is null) map.Error(map.Line, map.Display(ConfigKeys.AcceptedDomainForwardTo), $"is required for a domain of type {ConfigValues.SnakeCase(kind.ToString())}");
                     if (kind == AcceptedDomainKind.Authoritative && forward is not null) map.Error(ConfigKeys.AcceptedDomainForwardTo, "only internal_relay and external_relay domains are forwarded");
                 }
@@ -107,7 +110,7 @@ public static class ConfigLoader
                 var lower = name.Trim().ToLowerInvariant();
                 if (!SmtpPathParser.IsAsciiDomain(lower, out var why)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is not a domain: {why}"));
                 else if (accepted.Any(a => a.Domain == lower)) errors.Add(new ConfigError(file, line, keyName, $"'{name}' is listed twice"));
-                else accepted.Add(new AcceptedDomain(lower, kind, forward, subdomains));
+                else accepted.Add(new AcceptedDomain(lower, kind, forward, subdomains) { VerifyRecipients = verify });
             }
         }
         else

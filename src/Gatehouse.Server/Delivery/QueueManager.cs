@@ -64,6 +64,7 @@ public sealed class QueueManager : IAsyncDisposable
         Connections = new SemaphoreSlim(delivery.MaxConnections, delivery.MaxConnections);
         var resolver = new MailHostResolver(dns, delivery.Hosts, null);
         _context = new DeliveryContext(services, new TargetFinder(resolver), ReportHealth);
+        Verifier = new RecipientVerifier(services, _context.Targets);
         _smtp = new SmtpAgent(_context, lmtp: false);
         _lmtp = new SmtpAgent(_context, lmtp: true);
         _maildir = new MaildirAgent(_context);
@@ -125,6 +126,9 @@ public sealed class QueueManager : IAsyncDisposable
         _loops.Add(Task.Run(TimerLoopAsync));
         _loops.Add(Task.Run(ProbeLoopAsync));
     }
+
+    /// <summary>Asks forwarding hosts about recipients at RCPT time (<c>accepted_domains.verify_recipients</c>).</summary>
+    public RecipientVerifier Verifier { get; }
 
     /// <summary>Takes a message the spool has just committed.</summary>
     public void Enqueue(QueuedMessage message)

@@ -52,6 +52,19 @@ public sealed class ServerSnapshot
 
     public bool HasUsers => _users.Count > 0;
 
+    /// <summary>True when some forwarded domain asks its host about recipients at RCPT time.</summary>
+    public bool VerifiesRecipients => Config.Domains.Any(d => d.VerifyRecipients);
+
+    /// <summary>The forwarding host to ask about <paramref name="recipient"/> before accepting it, or null when none is to be asked.</summary>
+    public string? VerificationHost(Mailbox recipient, ClientFacts client, Mailbox? sender)
+    {
+        var verdict = RecipientRouter.Route(Routing, recipient, client, explain: false, sender: sender);
+        if (verdict.Refusal is not null || verdict.Route is not { Action: RouteAction.SendViaConnector, NextHop: { } hop, WireAddress.Mailbox: { } wire }) return null;
+        if (!hop.StartsWith("host:", StringComparison.Ordinal) || Config.FindAcceptedDomain(wire.Domain) is not { VerifyRecipients: true, ForwardTo: { } forward }) return null;
+        // Only mail that goes to the domain's own forwarding host: a contact's target elsewhere is not this host's to judge.
+        return hop[5..].Equals(forward, StringComparison.OrdinalIgnoreCase) ? forward : null;
+    }
+
     /// <summary>The RCPT decision: exactly what <c>gatehouse route</c> prints for the same inputs.</summary>
     /// <param name="relayDenied">Told the verdict when the recipient is refused because the client may not relay (for the tracking log).</param>
     public SmtpReply? CheckRecipient(Mailbox recipient, ClientFacts client, Mailbox? sender, Action<RecipientVerdict>? relayDenied = null)

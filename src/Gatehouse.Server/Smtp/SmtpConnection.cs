@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using System.Text;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
+using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Protocol;
 using Gatehouse.Server.Logging;
 using Gatehouse.Smtp.Commands;
@@ -48,6 +49,8 @@ internal sealed class SmtpConnection : IAsyncDisposable
     private readonly CancellationTokenSource _dataCts;
     private Stream _stream;
     private PipeReader _reader;
+    // The forwarding host's answer about the RCPT being handled (accepted_domains.verify_recipients).
+    private (string Address, SmtpReply? Refusal)? _verified;
     private SslStream? _tls;
     private bool _discardingLongLine;
 
@@ -83,12 +86,30 @@ internal sealed class SmtpConnection : IAsyncDisposable
             TlsAvailable = services.Certificate is not null && listener.Role != ListenerRole.ImplicitTls,
             AuthAvailable = snap.HasUsers && services.Certificate is not null,
             RequireAuth = listener.Role is ListenerRole.Submission or ListenerRole.ImplicitTls,
-            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath, v => RecordRelayDenied(m, v)),
+            CheckRecipient = m => snap.CheckRecipient(m, snap.Facts(_remote.Address, _local.Address, _session?.AuthenticatedUser), _session?.ReversePath, v => RecordRelayDenied(m, v))
+                ?? (_verified is { } v && v.Address == m.ToWire() ? v.Refusal : null),
             VerifyCredentials = snap.VerifyCredentials,
         });
     }
 
-    private void RecordRelayDenied(Core.Addresses.Mailbox typed, RecipientVerdict v)
+    /// <summary>Asks a forwarded domain's host about the RCPT's address before the session decides, so that its refusal becomes ours (<c>accepted_domains.verify_recipients</c>).</summary>
+    private async Task VerifyRecipientAsync(string argument)
+    {
+        _verified = null;
+        if (_services.Queue?.Verifier is not { } verifier || !argument.StartsWith("TO:", StringComparison.OrdinalIgnoreCase)) return;
+        var pos = 3;
+        while (pos < argument.Length && argument[pos] == ' ') pos++;
+        // Parsed leniently here (SMTPUTF8 allowed): the session parses again and refuses what it must before this answer is used.
+        if (!SmtpPathParser.TryParseForwardPath(argument, ref pos, utf8: true, out var mailbox, out _)) return;
+        var snap = _snap;
+        if (snap.VerificationHost(mailbox, snap.Facts(_remote.Address, _local.Address, _session.AuthenticatedUser), _session.ReversePath) is not { } host) return;
+        var address = mailbox.ToWire();
+        var refusal = await verifier.CheckAsync(host, address, !System.Text.Ascii.IsValid(address), _hardStop).ConfigureAwait(false);
+        if (refusal is not null) _services.Metrics.Refused("recipient_verification");
+        _verified = (address, refusal);
+    }
+
+    private void RecordRelayDenied(Mailbox typed, RecipientVerdict v)
     {
         // Counted here, where the router says the refusal is for relaying: other 550 5.7.1 replies (a restricted list) are not.
         _services.Metrics.Refused("relay");
@@ -171,6 +192,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
             }
             else
             {
+                if (command.Verb == SmtpVerb.Rcpt && _session.InTransaction && _snap.VerifiesRecipients) await VerifyRecipientAsync(command.Argument).ConfigureAwait(false);
                 step = _session.OnCommand(command);
                 if (command.Verb == SmtpVerb.Mail && step.Reply is { IsPositive: true }) _lastFrom = _session.ReversePath is { } rp ? "<" + rp.ToWire() + ">" : "<>";
             }

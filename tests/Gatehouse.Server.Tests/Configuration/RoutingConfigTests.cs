@@ -14,6 +14,7 @@ public class RoutingConfigTests
           - domain: shared.contoso.com
             type: internal_relay
             forward_to: legacy.contoso.com:2525
+            verify_recipients: true
           - domain: microsoft-europe.example
             type: external_relay
             forward_to: "[2001:db8::25]"
@@ -80,7 +81,7 @@ public class RoutingConfigTests
 
         Assert.Equal(["contoso.com", "shared.contoso.com", "microsoft-europe.example"], c.AcceptedDomains);
         Assert.Equal(new AcceptedDomain("contoso.com", AcceptedDomainKind.Authoritative, null, false), c.Domains[0]);
-        Assert.Equal(new AcceptedDomain("shared.contoso.com", AcceptedDomainKind.InternalRelay, "legacy.contoso.com:2525", false), c.Domains[1]);
+        Assert.Equal(new AcceptedDomain("shared.contoso.com", AcceptedDomainKind.InternalRelay, "legacy.contoso.com:2525", false) { VerifyRecipients = true }, c.Domains[1]);
         Assert.Equal(new AcceptedDomain("microsoft-europe.example", AcceptedDomainKind.ExternalRelay, "[2001:db8::25]", true), c.Domains[2]);
         Assert.Same(c.Domains[2], c.FindAcceptedDomain("africa.microsoft-europe.example"));
 
@@ -148,6 +149,8 @@ public class RoutingConfigTests
     [InlineData("accepted_domains:\n  - domain: a.example\n    type: external_relay\n", 2, "accepted_domains[0].forward_to", "required for a domain of type external_relay")]
     [InlineData("accepted_domains:\n  - domain: a.example\n    type: internal_relay\n", 2, "accepted_domains[0].forward_to", "required for a domain of type internal_relay")]
     [InlineData("accepted_domains:\n  - domain: a.example\n    forward_to: b.example\n", 3, "accepted_domains[0].forward_to", "only internal_relay and external_relay")]
+    [InlineData("accepted_domains:\n  - domain: a.example\n    verify_recipients: true\n", 3, "accepted_domains[0].verify_recipients", "only internal_relay and external_relay domains have a host to ask")]
+    [InlineData("accepted_domains:\n  - domain: a.example\n    type: external_relay\n    forward_to: b.example\n    verify_recipients: maybe\n", 5, "accepted_domains[0].verify_recipients", "true or false")]
     [InlineData("accepted_domains:\n  - domain: a.example\n    type: relay\n", 3, "accepted_domains[0].type", "authoritative, internal_relay, external_relay")]
     [InlineData("accepted_domains:\n  - type: authoritative\n", 2, "accepted_domains[0].domain", "is required")]
     [InlineData("accepted_domains:\n  - type: authoritative\n    domain: bad..example\n", 3, "accepted_domains[0].domain", "not a domain")]

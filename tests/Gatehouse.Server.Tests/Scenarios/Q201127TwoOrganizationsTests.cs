@@ -66,6 +66,38 @@ public sealed class Q201127TwoOrganizationsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task With_verify_recipients_Org1_asks_Org2_and_refuses_its_unknown_user_at_RCPT_so_no_DSN_is_made()
+    {
+        await using var s = await Scenario.StartAsync(Example, output);
+        var senderDomain = await s.StartHostAsync("mx.example.net", "127.0.0.10", 2625);
+        var org1 = s.ConfigFile("org1.yaml");
+        File.WriteAllText(org1, File.ReadAllText(org1).Replace("    type: external_relay\n", "    type: external_relay\n    verify_recipients: true\n", StringComparison.Ordinal));
+        await s.StartServerAsync("org1.yaml", "123");
+
+        // Org2 is not up yet: nobody can say whether the address exists, so the client is told to come back.
+        var early = await s.SendAsync("123", new MailRequest("someone@example.net", ["amara@microsoft-africa.com"]) { Source = InternetClient });
+        Assert.Equal(450, Assert.Single(early.Recipients).Reply.Code);
+        Assert.False(early.Queued, early + s.Log);
+
+        await s.StartServerAsync("org2.yaml", "456");
+        var sent = await s.SendAsync("123", new MailRequest("someone@example.net", ["amara@microsoft-africa.com", "nobody@microsoft-africa.com"])
+        {
+            Source = InternetClient,
+            Message = "From: someone@example.net\r\nTo: amara@microsoft-africa.com, nobody@microsoft-africa.com\r\nSubject: anyone there?\r\n\r\nHello?\r\n",
+        });
+        output.WriteLine(sent.ToString());
+        Assert.Equal(250, sent.Recipients[0].Reply.Code);
+        Assert.Equal(550, sent.Recipients[1].Reply.Code);
+        Assert.StartsWith("5.1.1 <nobody@microsoft-africa.com>: refused by 127.0.0.3:", sent.Recipients[1].Reply.Text, StringComparison.Ordinal);
+        Assert.True(sent.Queued, sent + s.Log);
+
+        await Eventually.True(() => s["456"].Mailbox("amara").Count == 1, "amara (Org2) has the message\n" + s.Log);
+        await Eventually.True(() => s["123"].Queued == 0 && s["456"].Queued == 0, "both queues are empty\n" + s.Log);
+        // The refusal went to the client in its own session: no report is made, so none can go to a forged sender.
+        Assert.Empty(senderDomain.Messages());
+    }
+
+    [Fact]
     public async Task Org1_is_no_relay_for_anything_but_its_three_domains()
     {
         await using var s = await Scenario.StartAsync(Example, output);

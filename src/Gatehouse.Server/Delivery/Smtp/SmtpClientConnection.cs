@@ -483,6 +483,20 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         await FlushAsync(Stage.Dot, _timeouts.DataBlock, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Asks whether the peer takes <paramref name="recipient"/> without sending anything: MAIL FROM:&lt;&gt;, RCPT TO, RSET.</summary>
+    /// <returns>The reply to RCPT, or to MAIL when the peer refuses the null sender.</returns>
+    /// <exception cref="SmtpDeliveryException">The conversation failed (timeout, lost connection, protocol error).</exception>
+    public async Task<SmtpReply> ProbeRecipientAsync(string recipient, bool smtpUtf8, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (smtpUtf8 && !Capabilities.SmtpUtf8) return Made(450, "4.6.7", $"host {Peer} does not offer SMTPUTF8, needed to ask about this address").Reply;
+        var mail = await CommandAsync("MAIL FROM:<>" + (smtpUtf8 ? " SMTPUTF8" : ""), Stage.Mail, _timeouts.Mail, ct).ConfigureAwait(false);
+        if (!mail.IsPositive) return mail;
+        var rcpt = await CommandAsync($"RCPT TO:<{recipient}>", Stage.Rcpt, _timeouts.Rcpt, ct).ConfigureAwait(false);
+        await CommandAsync("RSET", Stage.Rset, _timeouts.Mail, ct).ConfigureAwait(false);
+        return rcpt;
+    }
+
     /// <summary>QUIT and its reply, best effort: errors and a silent peer end it quietly.</summary>
     public async Task QuitAsync(CancellationToken ct)
     {

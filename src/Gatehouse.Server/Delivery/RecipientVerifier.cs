@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Gatehouse.Core.Configuration;
+using Gatehouse.Core.Protocol;
+using Gatehouse.Server.Delivery.Smtp;
+using Gatehouse.Server.Smtp;
+
+namespace Gatehouse.Server.Delivery;
+
+/// <summary>Asks the host a forwarded domain's mail goes to whether it takes an address, at RCPT time (<c>accepted_domains.verify_recipients</c>), and remembers the answer.</summary>
+/// <remarks>
+/// <para>Why: a forwarded domain otherwise takes every local part and bounces the unknown ones later,
+/// to a sender that is often forged (backscatter). Asking first moves the refusal into the client's
+/// own session, as Postfix's <c>reject_unverified_recipient</c> does.</para>
+/// <para>How: MAIL FROM:&lt;&gt;, RCPT TO, RSET, QUIT on a connection of its own; nothing is sent. The
+/// host's acceptance is remembered for <see cref="AcceptedFor"/>, its refusal for
+/// <see cref="RefusedFor"/>; a host that cannot answer (down, slow, 4xx) is not remembered and the
+/// client is told to try again later. Concurrent questions about one address share one probe.</para>
+/// </remarks>
+public sealed class RecipientVerifier
+{
+    private readonly SmtpServices _services;
+    private readonly TargetFinder _targets;
+
+    internal RecipientVerifier(SmtpServices services, TargetFinder targets)
+    {
+        _services = services;
+        _targets = targets;
+    }
+
+    /// <summary>How long an address the host took is taken without asking again.</summary>
+    public static readonly TimeSpan AcceptedFor = TimeSpan.FromDays(1);
+
+    /// <summary>How long an address the host refused is refused without asking again: short, so a new mailbox there works soon.</summary>
+    public static readonly TimeSpan RefusedFor = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a client's RCPT waits for the host's answer before it is told to try again later.</summary>
+    public static readonly TimeSpan WaitAtMost = TimeSpan.FromSeconds(20);
+
+    private readonly ConcurrentDictionary<string, (SmtpReply? Refusal, DateTimeOffset Until)> _answers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<SmtpReply?>>> _asking = new(StringComparer.OrdinalIgnoreCase);
+    private long _probes;
+
+    /// <summary>Conversations held with forwarding hosts so far (answers from memory are not counted).</summary>
+    public long Probes => Interlocked.Read(ref _probes);
+
+    /// <summary>Null when <paramref name="host"/> takes <paramref name="address"/>; else the reply for the client's RCPT.</summary>
+    public async Task<SmtpReply?> CheckAsync(string host, string address, bool smtpUtf8, CancellationToken ct)
+    {
+        var key = host + " " + address;
+        if (_answers.TryGetValue(key, out var known) && known.Until > _services.Time.GetUtcNow()) return known.Refusal;
+        var asking = _asking.GetOrAdd(key, _ => new Lazy<Task<SmtpReply?>>(() => AskAsync(key, host, address, smtpUtf8)));
+        try
+        {
+            return await asking.Value.WaitAsync(WaitAtMost, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return TryLater(address, host, "it did not answer in time");
+        }
+    }
+
+    private async Task<SmtpReply?> AskAsync(string key, string host, string address, bool smtpUtf8)
+    {
+        try
+        {
+            Interlocked.Increment(ref _probes);
+            var (reply, remember) = await ProbeAsync(host, address, smtpUtf8).ConfigureAwait(false);
+            if (remember) _answers[key] = (reply, _services.Time.GetUtcNow() + (reply is null ? AcceptedFor : RefusedFor));
+            return reply;
+        }
+        finally
+        {
+            _asking.TryRemove(key, out _);
+        }
+    }
+
+    private async Task<(SmtpReply? Reply, bool Remember)> ProbeAsync(string host, string address, bool smtpUtf8)
+    {
+        var snapshot = _services.Current;
+        var destination = Destination.ForRoute("host:" + host, null, snapshot.Config);
+        using var cts = new CancellationTokenSource(WaitAtMost);
+        var (found, refusal) = await _targets.FindAsync(destination, snapshot, cts.Token).ConfigureAwait(false);
+        if (refusal is not null) return (TryLater(address, host, refusal.Text), false);
+        var options = new SmtpClientOptions(snapshot.Server.Hostname, OutboundTls.None, LocalAddress: snapshot.Server.OutboundAddress,
+            Timeouts: SmtpClientTimeouts.Rfc5321 with { Connect = snapshot.Config.Delivery.ConnectTimeout, Greeting = WaitAtMost, Ehlo = WaitAtMost, Mail = WaitAtMost, Rcpt = WaitAtMost });
+        var why = "no address to connect to";
+        foreach (var (name, endpoint) in found)
+        {
+            try
+            {
+                await using var c = await SmtpClientConnection.ConnectAsync(endpoint, name, options, cts.Token).ConfigureAwait(false);
+                var reply = await c.ProbeRecipientAsync(address, smtpUtf8, cts.Token).ConfigureAwait(false);
+                await c.QuitAsync(cts.Token).ConfigureAwait(false);
+                if (reply.IsPositive) return (null, true);
+                if (reply.Code >= 500) return (Refused(address, host, reply), true);
+                return (TryLater(address, host, reply.ToString()), false);
+            }
+            catch (SmtpDeliveryException e)
+            {
+                why = e.Reply.Text;
+            }
+            catch (OperationCanceledException)
+            {
+                why = "it did not answer in time";
+            }
+        }
+        return (TryLater(address, host, why), false);
+    }
+
+    private static SmtpReply Refused(string address, string host, SmtpReply reply) =>
+        SmtpReply.Of(550, reply.Status is { Class: 5 } s ? s.ToString() : "5.1.1", $"<{address}>: refused by {host}, which takes this domain's mail: {reply}");
+
+    private static SmtpReply TryLater(string address, string host, string why) =>
+        SmtpReply.Of(450, "4.4.1", $"<{address}>: cannot ask {host}, which takes this domain's mail, whether it exists ({why}); try again later");
+}
