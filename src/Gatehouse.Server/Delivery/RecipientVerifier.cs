@@ -36,6 +36,9 @@ public sealed class RecipientVerifier
     /// <summary>How long a client's RCPT waits for the host's answer before it is told to try again later.</summary>
     public static readonly TimeSpan WaitAtMost = TimeSpan.FromSeconds(20);
 
+    /// <summary>Most answers remembered: a client trying random addresses must not grow the memory without end.</summary>
+    public const int MaxRemembered = 100_000;
+
     private readonly ConcurrentDictionary<string, (SmtpReply? Refusal, DateTimeOffset Until)> _answers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Lazy<Task<SmtpReply?>>> _asking = new(StringComparer.OrdinalIgnoreCase);
     private long _probes;
@@ -65,8 +68,13 @@ public sealed class RecipientVerifier
         {
             Interlocked.Increment(ref _probes);
             var (reply, remember) = await ProbeAsync(host, address, smtpUtf8).ConfigureAwait(false);
-            if (remember) _answers[key] = (reply, _services.Time.GetUtcNow() + (reply is null ? AcceptedFor : RefusedFor));
+            if (remember) Remember(key, reply);
             return reply;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong in asking, the client's session must go on: it hears "later", and nothing is remembered.
+            return TryLater(address, host, e.Message);
         }
         finally
         {
@@ -105,6 +113,20 @@ public sealed class RecipientVerifier
             }
         }
         return (TryLater(address, host, why), false);
+    }
+
+    private void Remember(string key, SmtpReply? reply)
+    {
+        var now = _services.Time.GetUtcNow();
+        if (_answers.Count >= MaxRemembered)
+        {
+            foreach (var (k, v) in _answers)
+            {
+                if (v.Until <= now) _answers.TryRemove(k, out _);
+            }
+            if (_answers.Count >= MaxRemembered) _answers.Clear();
+        }
+        _answers[key] = (reply, now + (reply is null ? AcceptedFor : RefusedFor));
     }
 
     private static SmtpReply Refused(string address, string host, SmtpReply reply) =>
