@@ -6,9 +6,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Configuration;
 using Gatehouse.Core.Envelope;
-using Gatehouse.Core.Addresses;
 using Gatehouse.Core.Protocol;
 using Gatehouse.Server.Logging;
 using Gatehouse.Smtp.Commands;
@@ -104,7 +104,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
         var snap = _snap;
         if (snap.VerificationHost(mailbox, snap.Facts(_remote.Address, _local.Address, _session.AuthenticatedUser), _session.ReversePath) is not { } host) return;
         var address = mailbox.ToWire();
-        var refusal = await verifier.CheckAsync(host, address, !System.Text.Ascii.IsValid(address), _hardStop).ConfigureAwait(false);
+        var refusal = await verifier.CheckAsync(host, address, !Ascii.IsValid(address), _hardStop).ConfigureAwait(false);
         if (refusal is not null) _services.Metrics.Refused("recipient_verification");
         _verified = (address, refusal);
     }

@@ -67,6 +67,31 @@ public sealed class RecipientVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_host_that_refuses_the_null_sender_says_nothing_about_the_recipient()
+    {
+        using var host = await PythonSink.StartAsync("--refuse-null-sender");
+        await using var server = await TestServer.StartAsync(output, Forwarding(host.Endpoint, verify: true));
+
+        var reply = await RcptAsync(server, "someone@shared.example");
+        Assert.StartsWith("450 4.4.1 <someone@shared.example>: cannot ask ", reply, StringComparison.Ordinal);
+        Assert.Contains("refused MAIL FROM:<>", reply, StringComparison.Ordinal);
+        // Not remembered as a refusal: the next client's question is asked again.
+        Assert.StartsWith("450", await RcptAsync(server, "someone@shared.example"), StringComparison.Ordinal);
+        Assert.Equal(2, server.Server.Queue!.Verifier.Probes);
+    }
+
+    [Fact]
+    public async Task A_host_that_refuses_a_recipient_with_its_own_code_is_quoted_with_its_status()
+    {
+        using var host = await PythonSink.StartAsync("--rcpt-reply", "gone@shared.example=553 5.1.6 Mailbox has moved");
+        await using var server = await TestServer.StartAsync(output, Forwarding(host.Endpoint, verify: true));
+
+        Assert.StartsWith("550 5.1.6 <gone@shared.example>: refused by ", await RcptAsync(server, "gone@shared.example"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await RcptAsync(server, "here@shared.example"), StringComparison.Ordinal);
+        Assert.Empty(host.Messages());
+    }
+
+    [Fact]
     public async Task Without_the_setting_every_address_at_the_domain_is_taken_and_nobody_is_asked()
     {
         await using var other = await TestServer.StartAsync(output, Other);

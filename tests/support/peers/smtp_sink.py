@@ -41,6 +41,7 @@ def parse_args(argv):
     p.add_argument("--data-reply-first", nargs=2, metavar=("N", "REPLY"), help="the first N transactions get REPLY after the dot")
     p.add_argument("--drop-at", choices=["MAIL", "RCPT", "DATA", "DOT"], help="close the connection without a reply at that stage")
     p.add_argument("--close-after-transaction", action="store_true", help="say 421 and close the connection after each message, as a server shutting down or timing out an idle client")
+    p.add_argument("--refuse-null-sender", action="store_true", help="answer MAIL FROM:<> with 550 5.7.1, as some hosts do")
     p.add_argument("--lmtp", action="store_true")
     p.add_argument("--size", type=int, help="announce SIZE N and refuse larger messages")
     args = p.parse_args(argv)
@@ -291,6 +292,9 @@ class Session:
             params = self.parameters(rest, self.allowed_mail_parameters())
         except ValueError as e:
             await self.reply(str(e))
+            return
+        if self.args.refuse_null_sender and address == "":
+            await self.reply("550 5.7.1 No bounces accepted here")
             return
         if self.args.size and params.get("SIZE") and int(params["SIZE"]) > self.args.size:
             await self.reply("552 5.3.4 Message size exceeds fixed maximum message size")

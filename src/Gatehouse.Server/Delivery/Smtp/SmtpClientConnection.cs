@@ -484,14 +484,14 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     }
 
     /// <summary>Asks whether the peer takes <paramref name="recipient"/> without sending anything: MAIL FROM:&lt;&gt;, RCPT TO, RSET.</summary>
-    /// <returns>The reply to RCPT, or to MAIL when the peer refuses the null sender.</returns>
+    /// <returns>The reply to RCPT; a 450 of our own when the peer refuses the null sender, which says nothing about the recipient.</returns>
     /// <exception cref="SmtpDeliveryException">The conversation failed (timeout, lost connection, protocol error).</exception>
     public async Task<SmtpReply> ProbeRecipientAsync(string recipient, bool smtpUtf8, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (smtpUtf8 && !Capabilities.SmtpUtf8) return Made(450, "4.6.7", $"host {Peer} does not offer SMTPUTF8, needed to ask about this address").Reply;
         var mail = await CommandAsync("MAIL FROM:<>" + (smtpUtf8 ? " SMTPUTF8" : ""), Stage.Mail, _timeouts.Mail, ct).ConfigureAwait(false);
-        if (!mail.IsPositive) return mail;
+        if (!mail.IsPositive) return Made(450, "4.7.0", $"host {Peer} refused MAIL FROM:<> ({mail}), so it cannot be asked about recipients").Reply;
         var rcpt = await CommandAsync($"RCPT TO:<{recipient}>", Stage.Rcpt, _timeouts.Rcpt, ct).ConfigureAwait(false);
         await CommandAsync("RSET", Stage.Rset, _timeouts.Mail, ct).ConfigureAwait(false);
         return rcpt;
