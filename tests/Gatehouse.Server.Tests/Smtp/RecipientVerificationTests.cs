@@ -56,6 +56,23 @@ public sealed class RecipientVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Pipelined_commands_get_their_replies_in_order_while_the_host_is_asked()
+    {
+        await using var other = await TestServer.StartAsync(output, Other);
+        await using var server = await TestServer.StartAsync(output, Forwarding(other.Endpoint, verify: true));
+        await using var c = await server.ConnectAsync();
+        await c.Expect("220");
+        await c.Ehlo();
+        await c.SendRaw("MAIL FROM:<someone@outside.example>\r\nRCPT TO:<nobody@shared.example>\r\nRCPT TO:<known@shared.example>\r\nDATA\r\n");
+        await c.Expect("250 2.1.0");
+        await c.Expect("550 5.1.1 <nobody@shared.example>");
+        await c.Expect("250 2.1.5");
+        await c.Expect("354");
+        await c.SendRaw("Subject: pipelined\r\n\r\nhello\r\n.\r\n");
+        await c.Expect("250 2.0.0");
+    }
+
+    [Fact]
     public async Task A_host_that_cannot_answer_means_try_again_later_and_is_asked_again_next_time()
     {
         var dead = Loopback.FreeEndpoint();
