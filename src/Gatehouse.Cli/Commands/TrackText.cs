@@ -59,6 +59,7 @@ internal static class TrackText
                 F("reply") is { } reply ? $"refused: {reply}" : null).Replace(", ", " ", StringComparison.Ordinal),
             "RELAY-DENIED" => $"{who}" + (F("address") is { } hidden && !string.Equals(hidden, "SMTP:" + e.Recipient, StringComparison.OrdinalIgnoreCase) ? $"(for {hidden}) " : "")
                 + $"from {F("client_ip") ?? "?"}: {F("reason") ?? F("reply") ?? "relay denied"}",
+            "VERIFY" => $"{who}from {F("client_ip") ?? "?"}: " + (F("outcome") == "refused" ? "refused by " : "could not ask ") + $"{F("host") ?? "?"}: {F("reply")}",
             "TRANSFER" => $"{who}" + (F("address") is { } sent ? $"as {sent} " : "") + $"to {F("host") ?? F("next_hop") ?? "?"}: {F("reply")}",
             "DELIVER" => $"{who}to {F("mailbox") ?? F("next_hop") ?? "mailbox"}: {F("reply")}",
             "DEFER" => $"{who}" + (F("next_hop") is { } h ? $"via {h}: " : "") + (F("reason") ?? F("reply") ?? "deferred") + (F("next_retry") is { } next ? NextTry(next, e.Time) : ""),

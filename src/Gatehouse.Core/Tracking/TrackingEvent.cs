@@ -18,6 +18,9 @@ public enum TrackingEventType
     /// <summary>A recipient refused because the client may not relay: facts client_ip, auth, reason.</summary>
     RelayDenied,
 
+    /// <summary>A recipient at a forwarded domain that its host refused, or could not be asked about, at RCPT (accepted_domains.verify_recipients): facts host, outcome (refused, later), reply, client_ip, helo.</summary>
+    Verify,
+
     /// <summary>Handed to another server or an outside host: facts next_hop, host, reply.</summary>
     Transfer,
 

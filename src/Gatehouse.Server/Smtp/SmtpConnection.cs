@@ -105,8 +105,20 @@ internal sealed class SmtpConnection : IAsyncDisposable
         if (snap.VerificationHost(mailbox, snap.Facts(_remote.Address, _local.Address, _session.AuthenticatedUser), _session.ReversePath) is not { } host) return;
         var address = mailbox.ToWire();
         var refusal = await verifier.CheckAsync(host, address, !Ascii.IsValid(address), _hardStop).ConfigureAwait(false);
-        if (refusal is not null) _services.Metrics.Refused("recipient_verification");
         _verified = (address, refusal);
+        if (refusal is null) return;
+        _services.Metrics.Refused("recipient_verification");
+        var tracking = _services.Tracking;
+        if (tracking is NoTracking) return;
+        tracking.Record(new TrackingEvent(_services.Time.GetUtcNow(), snap.Server.Name, TrackingEventType.Verify, null, null,
+            _session.ReversePath?.ToWire() ?? "", address, new Dictionary<string, string>
+            {
+                ["host"] = host,
+                ["outcome"] = refusal.IsPermanent ? "refused" : "later",
+                ["reply"] = refusal.ToString(),
+                ["client_ip"] = _remote.Address.ToString(),
+                ["helo"] = _session.Helo ?? "",
+            }));
     }
 
     private void RecordRelayDenied(Mailbox typed, RecipientVerdict v)

@@ -95,6 +95,16 @@ public sealed class Q201127TwoOrganizationsTests(ITestOutputHelper output)
         await Eventually.True(() => s["123"].Queued == 0 && s["456"].Queued == 0, "both queues are empty\n" + s.Log);
         // The refusal went to the client in its own session: no report is made, so none can go to a forged sender.
         Assert.Empty(senderDomain.Messages());
+
+        // ... and the administrator finds it by the address.
+        var timeline = "";
+        await Eventually.True(async () =>
+        {
+            timeline = (await s.GatehouseAsync("org1.yaml", "track", "--recipient", "nobody@microsoft-africa.com", "--server", "123")).StandardOutput;
+            return timeline.Contains("  VERIFY ", StringComparison.Ordinal);
+        }, "the VERIFY event is in the timeline\n" + timeline);
+        output.WriteLine(timeline);
+        Assert.Matches(@"123  VERIFY +nobody@microsoft-africa\.com from 127\.0\.0\.9: refused by 127\.0\.0\.3:\d+: 550 5\.1\.1 ", timeline);
     }
 
     [Fact]

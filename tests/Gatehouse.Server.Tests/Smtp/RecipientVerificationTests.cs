@@ -49,6 +49,20 @@ public sealed class RecipientVerificationTests(ITestOutputHelper output)
         Assert.Contains("550 5.1.1", refused[10..], StringComparison.Ordinal); // the host's own reply is quoted
         Assert.Equal(2, verifier.Probes);
 
+        // The refusal is in the tracking log, under the address the client asked for.
+        IReadOnlyList<Gatehouse.Core.Tracking.TrackingEvent> events = [];
+        await Eventually.True(async () =>
+        {
+            await server.Server.TrackingWriter!.FlushAsync();
+            events = await server.Server.TrackingStore!.SearchAsync(new Gatehouse.Server.Tracking.TrackingQuery(null, null, "nobody@shared.example", null, null));
+            return events.Count > 0;
+        }, "the VERIFY event is in the tracking log");
+        var verify = Assert.Single(events);
+        Assert.Equal("VERIFY", verify.TypeName);
+        Assert.Equal("refused", verify.Facts["outcome"]);
+        Assert.Equal($"{other.Endpoint.Address}:{other.Endpoint.Port}", verify.Facts["host"]);
+        Assert.StartsWith("550 5.1.1", verify.Facts["reply"], StringComparison.Ordinal);
+
         // Both answers are remembered: asking again costs the host nothing.
         Assert.StartsWith("250", await RcptAsync(server, "KNOWN@shared.example"), StringComparison.Ordinal);
         Assert.StartsWith("550 5.1.1", await RcptAsync(server, "nobody@shared.example"), StringComparison.Ordinal);
