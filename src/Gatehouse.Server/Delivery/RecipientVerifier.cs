@@ -11,7 +11,8 @@ namespace Gatehouse.Server.Delivery;
 /// <para>Why: a forwarded domain otherwise takes every local part and bounces the unknown ones later,
 /// to a sender that is often forged (backscatter). Asking first moves the refusal into the client's
 /// own session, as Postfix's <c>reject_unverified_recipient</c> does.</para>
-/// <para>How: MAIL FROM:&lt;&gt;, RCPT TO, RSET, QUIT on a connection of its own; nothing is sent. The
+/// <para>How: MAIL FROM:&lt;&gt;, RCPT TO, RSET, QUIT on a connection of its own (at most
+/// <see cref="MaxConcurrentProbes"/> at once); nothing is sent. The
 /// host's acceptance is remembered for <see cref="AcceptedFor"/>, its refusal for
 /// <see cref="RefusedFor"/>; a host that cannot answer (down, slow, 4xx) is not remembered and the
 /// client is told to try again later. Concurrent questions about one address share one probe.</para>
@@ -38,6 +39,11 @@ public sealed class RecipientVerifier
 
     /// <summary>Most answers remembered: a client trying random addresses must not grow the memory without end.</summary>
     public const int MaxRemembered = 100_000;
+
+    /// <summary>Most conversations with forwarding hosts at once: a flood of RCPTs must not become a flood of connections to them.</summary>
+    public const int MaxConcurrentProbes = 10;
+
+    private readonly SemaphoreSlim _probeSlots = new(MaxConcurrentProbes, MaxConcurrentProbes);
 
     private readonly ConcurrentDictionary<string, (SmtpReply? Refusal, DateTimeOffset Until)> _answers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Lazy<Task<SmtpReply?>>> _asking = new(StringComparer.OrdinalIgnoreCase);
@@ -86,8 +92,21 @@ public sealed class RecipientVerifier
     {
         var snapshot = _services.Current;
         var destination = Destination.ForRoute("host:" + host, null, snapshot.Config);
-        using var cts = new CancellationTokenSource(WaitAtMost);
-        var (found, refusal) = await _targets.FindAsync(destination, snapshot, cts.Token).ConfigureAwait(false);
+        if (!await _probeSlots.WaitAsync(WaitAtMost).ConfigureAwait(false)) return (TryLater(address, host, "too many questions are waiting for an answer"), false);
+        try
+        {
+            using var cts = new CancellationTokenSource(WaitAtMost);
+            return await ProbeInSlotAsync(host, address, smtpUtf8, snapshot, destination, cts.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _probeSlots.Release();
+        }
+    }
+
+    private async Task<(SmtpReply? Reply, bool Remember)> ProbeInSlotAsync(string host, string address, bool smtpUtf8, ServerSnapshot snapshot, Destination destination, CancellationToken ct)
+    {
+        var (found, refusal) = await _targets.FindAsync(destination, snapshot, ct).ConfigureAwait(false);
         if (refusal is not null) return (TryLater(address, host, refusal.Text), false);
         var options = new SmtpClientOptions(snapshot.Server.Hostname, OutboundTls.None, LocalAddress: snapshot.Server.OutboundAddress,
             Timeouts: SmtpClientTimeouts.Rfc5321 with { Connect = snapshot.Config.Delivery.ConnectTimeout, Greeting = WaitAtMost, Ehlo = WaitAtMost, Mail = WaitAtMost, Rcpt = WaitAtMost });
@@ -96,9 +115,9 @@ public sealed class RecipientVerifier
         {
             try
             {
-                await using var c = await SmtpClientConnection.ConnectAsync(endpoint, name, options, cts.Token).ConfigureAwait(false);
-                var reply = await c.ProbeRecipientAsync(address, smtpUtf8, cts.Token).ConfigureAwait(false);
-                await c.QuitAsync(cts.Token).ConfigureAwait(false);
+                await using var c = await SmtpClientConnection.ConnectAsync(endpoint, name, options, ct).ConfigureAwait(false);
+                var reply = await c.ProbeRecipientAsync(address, smtpUtf8, ct).ConfigureAwait(false);
+                await c.QuitAsync(ct).ConfigureAwait(false);
                 if (reply.IsPositive) return (null, true);
                 if (reply.Code >= 500) return (Refused(address, host, reply), true);
                 return (TryLater(address, host, reply.ToString()), false);
