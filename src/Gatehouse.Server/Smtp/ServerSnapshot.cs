@@ -19,6 +19,7 @@ public sealed class ServerSnapshot
         Config = other.Config;
         Server = other.Server;
         Routing = RoutingTable.Build(Config, Server, health, other.Routing.HostAddresses);
+        VerifiesRecipients = other.VerifiesRecipients;
         _users = other._users;
         _dummyHash = other._dummyHash;
     }
@@ -28,6 +29,7 @@ public sealed class ServerSnapshot
         Config = config;
         Server = server;
         Routing = RoutingTable.Build(config, server, health, Hosting.HostAddresses.Current());
+        VerifiesRecipients = config.Domains.Any(d => d.VerifyRecipients);
         _users = config.Users.ToDictionary(u => u.Name, u => u.PasswordHash, StringComparer.Ordinal);
         // Unknown users are checked against a hash of the same cost as the real ones, so that
         // response time does not tell which user names exist.
@@ -52,8 +54,8 @@ public sealed class ServerSnapshot
 
     public bool HasUsers => _users.Count > 0;
 
-    /// <summary>True when some forwarded domain asks its host about recipients at RCPT time.</summary>
-    public bool VerifiesRecipients => Config.Domains.Any(d => d.VerifyRecipients);
+    /// <summary>True when some forwarded domain asks its host about recipients at RCPT time (read at every RCPT, so worked out once).</summary>
+    public bool VerifiesRecipients { get; }
 
     /// <summary>The forwarding host to ask about <paramref name="recipient"/> before accepting it, or null when none is to be asked.</summary>
     public string? VerificationHost(Mailbox recipient, ClientFacts client, Mailbox? sender)
